@@ -254,10 +254,11 @@ class Assembler:
         self.text_worst_case_extra = 0  # bytes GNU as reserves for .align in text, beyond need
         self.line = SourceLine(name, 0)
         self.addresses: dict[str, int] = {}
+        self.statement_col = 1  # column of the current directive or instruction
 
     # -- errors -------------------------------------------------------------------------------
-    def error(self, cls: type[AssemblyError], message: str, col: int = 1) -> AssemblyError:
-        return cls(message, self.name, self.line.line, col)
+    def error(self, cls: type[AssemblyError], message: str, col: int = 0) -> AssemblyError:
+        return cls(message, self.name, self.line.line, col or self.statement_col)
 
     def located(self, err: AssemblyError) -> AssemblyError:
         """Attach this line's file and number to an error raised without them."""
@@ -293,6 +294,7 @@ class Assembler:
         if not m:
             raise self.error(AsmSyntaxError, f"expected an instruction, got '{stripped[:20]}'", col)
         word = m.group(0)
+        self.statement_col = col
         operands = _split_operands(stripped[len(word) :], col + len(word))
         if word.startswith("."):
             self.directive(word.lower(), operands, col)
@@ -462,8 +464,11 @@ class Assembler:
         """`imm(reg)` or `(reg)` -> (reg, imm expr, imm column); None for a bare symbol."""
         text, col = operand
         m = _MEM_OPERAND.match(text)
-        if not m or m.group(2).lower() not in REGISTER_NUMBERS:
+        if not m:
             return None
+        if m.group(2).lower() not in REGISTER_NUMBERS:
+            raise self.error(BadRegister, f"'{m.group(2)}' is not a register (x0-x31 or an ABI "
+                             "name)", col + m.start(2))  # fmt: skip
         base = REGISTER_NUMBERS[m.group(2).lower()]
         offset_text = m.group(1).strip()
         return base, (self.expr(offset_text, col) if offset_text else ex.Num(0)), col
@@ -638,6 +643,9 @@ class Assembler:
             for item in items:
                 address = base[sect] + item.offset
                 self.line = item.source
+                if sect == "text":  # data in .text gets a source line too, for traps
+                    for word_address in range(address & ~3, address + item.size, 4):
+                        lines[word_address] = item.source
                 if item.kind == "insn":
                     word = self.encode_insn(item.insn, address, items, base[sect])
                     out += word.to_bytes(4, "little")

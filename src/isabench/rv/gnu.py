@@ -39,12 +39,13 @@ class QemuResult:
 
 
 def build(source: str | Path, workdir: Path, name: str = "prog") -> Path:
-    """Assemble and link one program into a static rv32im ELF; return its path."""
+    """Assemble and link a program (a .s path, or source text) into a static rv32im ELF."""
     workdir.mkdir(parents=True, exist_ok=True)
-    source_path = Path(source)
-    if not source_path.exists():
+    if isinstance(source, Path):
+        source_path = source
+    else:
         source_path = workdir / f"{name}.s"
-        source_path.write_text(str(source))
+        source_path.write_text(source)
     obj, elf = workdir / f"{name}.o", workdir / name
     for cmd in (
         [AS, "-march=rv32im", "-mabi=ilp32", str(source_path), "-o", str(obj)],

@@ -58,6 +58,7 @@ class ReferenceMachine:
         self.tracer = tracer
         self._decoded: dict[int, tuple[Decoded, Callable[[Decoded], int | None]]] = {}
         self._last_syscall: dict | None = None
+        self.last_pc: int | None = None  # the last retired instruction, for fetch faults
 
     # -- the loop ------------------------------------------------------------------------------
     def run(self) -> RunResult:
@@ -85,6 +86,7 @@ class ReferenceMachine:
         store_address = (regs[decoded.rs1] + decoded.imm) & MASK if decoded.fmt == "S" else None
         next_pc = execute(decoded)
         self.retired += 1
+        self.last_pc = pc
         self.pc = (pc + 4) & MASK if next_pc is None else next_pc
         if self.tracer is not None:
             self.tracer(self.trace_step(pc, decoded, store_address))
@@ -96,11 +98,13 @@ class ReferenceMachine:
             return cached
         program = self.program
         if pc % 4 or not program.text_start <= pc < program.text_end:
-            raise self.trap(
-                "memory_fault",
-                f"instruction fetch from 0x{pc:08x}: code is fetched from aligned addresses in "
-                f".text (0x{program.text_start:08x}..0x{program.text_end:08x})",
-            )
+            came_from = f" after pc 0x{self.last_pc:08x}" if self.last_pc is not None else ""
+            raise Trap(
+                "memory_fault", pc,
+                f"instruction fetch from 0x{pc:08x}{came_from}: code is fetched from aligned "
+                f"addresses in .text (0x{program.text_start:08x}..0x{program.text_end:08x})",
+                program.lines.get(self.last_pc),  # the jump (or last instruction) that led here
+            )  # fmt: skip
         word = int.from_bytes(self.memory[pc : pc + 4], "little")
         try:
             decoded = decode(word)
@@ -145,9 +149,6 @@ class ReferenceMachine:
         self.memory[address : address + width] = (value & ((1 << (8 * width)) - 1)).to_bytes(
             width, "little"
         )
-
-    def jump_target(self, target: int) -> int:
-        return target & MASK
 
     # -- U and J formats -----------------------------------------------------------------------
     def op_lui(self, d: Decoded) -> None:

@@ -1,0 +1,110 @@
+"""The `isabench` command as a user meets it: a subprocess, bytes in, bytes and status out."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SAMPLES = Path(__file__).parents[1] / "src" / "isabench" / "rv" / "samples"
+
+
+def isabench(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "isabench", *args], input=stdin,
+                          capture_output=True, timeout=120)  # fmt: skip
+
+
+def write(tmp_path: Path, text: str, name: str = "p.s") -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_run_passes_bytes_through_and_writes_stats(tmp_path: Path) -> None:
+    stats = tmp_path / "stats.json"
+    done = isabench("rv", "run", str(SAMPLES / "uppercase.s"), "--stats-json", str(stats),
+                    stdin=b"abc\xffxyz\n")  # fmt: skip
+    assert done.returncode == 0
+    assert done.stdout == b"ABC\xffXYZ\n"
+    record = json.loads(stats.read_text())
+    assert record["exit_code"] == 0 and record["trap"] is None
+    assert record["retired_instructions"] > 0 and record["wall_s"] > 0
+
+
+def test_exit_status_is_the_programs(tmp_path: Path) -> None:
+    program = write(tmp_path, "_start:\n  li a0, 300\n  li a7, 93\n  ecall\n")
+    assert isabench("rv", "run", program).returncode == 300 & 0xFF
+
+
+def test_trap_is_one_line_with_status_125(tmp_path: Path) -> None:
+    program = write(tmp_path, "_start:\n  nop\n  lw a0, 0(zero)\n")
+    stats = tmp_path / "stats.json"
+    done = isabench("rv", "run", program, "--stats-json", str(stats))
+    assert done.returncode == 125
+    assert done.stderr.decode().count("\n") == 1
+    assert done.stderr.decode().startswith("trap: memory_fault at pc 0x00010078 (")
+    assert f"{program}:3" in done.stderr.decode()
+    trap = json.loads(stats.read_text())["trap"]
+    assert trap["kind"] == "memory_fault" and trap["pc"] == 0x10078 and trap["line"].endswith(":3")
+
+
+def test_step_limit_flag(tmp_path: Path) -> None:
+    program = write(tmp_path, "_start:\n1: j 1b\n")
+    done = isabench("rv", "run", program, "--max-steps", "100")
+    assert done.returncode == 125
+    assert b"step_limit" in done.stderr and b"Traceback" not in done.stderr
+
+
+def test_assembly_error_is_one_line_with_status_126(tmp_path: Path) -> None:
+    program = write(tmp_path, "_start:\n  addi a0, a0, 5000\n")
+    done = isabench("rv", "run", program)
+    assert done.returncode == 126
+    assert done.stderr.decode() == (
+        f"isabench: {program}:2:16: error: immediate 5000 out of range for 'addi': "
+        "must be in -2048..2047\n"
+    )
+
+
+@pytest.mark.parametrize(("args", "status", "words"), [
+    (["rv", "run", "/nonexistent/p.s"], 127, "no such file"),
+    (["rv", "run", "{tmp}"], 127, "is a directory"),
+    (["rv", "run", "{prog}", "--memory", "4096"], 2, "too small"),
+    (["rv", "run", "{prog}", "--memory", "lots"], 2, "not a size in bytes"),
+    (["rv", "run", "{prog}", "--trace", "/nonexistent/dir/t.txt"], 127, "cannot write the trace"),
+    (["rv", "frobnicate"], 2, "invalid choice"),
+])  # fmt: skip
+def test_user_errors_are_one_line(tmp_path: Path, args, status, words) -> None:
+    prog = write(tmp_path, "_start:\n  li a7, 93\n  ecall\n")
+    args = [a.format(tmp=tmp_path, prog=prog) for a in args]
+    done = isabench(*args)
+    assert done.returncode == status
+    assert words in done.stderr.decode()
+    assert b"Traceback" not in done.stderr
+
+
+def test_trace_flag_writes_jsonl(tmp_path: Path) -> None:
+    trace = tmp_path / "trace.jsonl"
+    done = isabench("rv", "run", str(SAMPLES / "uppercase.s"), "--trace", str(trace), stdin=b"a")
+    assert done.returncode == 0
+    records = [json.loads(line) for line in trace.read_text().splitlines()]
+    assert records[-1]["syscall"] == {"syscall": "exit", "status": 0}
+
+
+def test_asm_prints_the_expanded_listing(tmp_path: Path) -> None:
+    program = write(tmp_path, "_start:\n  li a0, 0x12345678\n  call f\nf: ret\n")
+    done = isabench("rv", "asm", program, "--symbols")
+    assert done.returncode == 0
+    lines = done.stdout.decode().splitlines()
+    assert lines[0].split()[:4] == ["00010074", "12345537", "lui", "a0,"]
+    assert "addi a0, a0, 1656" in lines[1] and lines[1].rstrip().endswith("2: li a0, 0x12345678")
+    assert "auipc ra" in lines[2] and "jalr ra, 8(ra)" in lines[3]
+    assert lines[-1] == "00010084  f"
+
+
+def test_demo_runs() -> None:
+    done = isabench("demo")
+    assert done.returncode == 0, done.stderr
+    assert b"A FINITE INSTRUCTION SET, MEASURED" in done.stdout
