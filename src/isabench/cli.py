@@ -14,7 +14,6 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 
 from . import __version__
 from .rv.errors import AssemblyError

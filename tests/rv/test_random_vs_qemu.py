@@ -5,10 +5,9 @@ Many random blocks go into one program, so each hypothesis example costs one qem
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import pytest
 
 from isabench.rv import gnu
 from isabench.rv.assembler import assemble
