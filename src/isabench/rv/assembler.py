@@ -305,10 +305,14 @@ class Assembler:
         if name.isdigit():
             self.local_counts[name] = self.local_counts.get(name, 0) + 1
             name = f".L{name}\x02{self.local_counts[name]}"
-        if name in self.labels or name in self.equs:
-            _, _, first, _ = self.labels.get(name, (None, None, None, None)) or (0, 0, None, 0)
-            where = f" (first defined at line {first.line})" if first else ""
-            raise self.error(DuplicateSymbol, f"symbol '{name}' is already defined{where}", col)
+        earlier = self.labels.get(name) or self.equs.get(name)
+        if earlier is not None:
+            first = earlier[-2]  # the SourceLine of the first definition
+            raise self.error(
+                DuplicateSymbol,
+                f"symbol '{name}' is already defined (first defined at line {first.line})",
+                col,
+            )
         self.labels[name] = (self.current, self.sizes[self.current], self.line, col)
 
     def resolve_local(self, ref: str, col: int) -> str:
