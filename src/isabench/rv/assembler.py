@@ -148,62 +148,50 @@ class Program:
         return sum(len(b) for _, b in self.segments) + (self.bss_end - self.bss_start)
 
 
-def _split_operands(text: str, col0: int) -> list[tuple[str, int]]:
-    """Split on top-level commas, keeping each operand's column; strings/chars respected."""
-    operands, depth, start, i, quote = [], 0, 0, 0, None
+def _unquoted(text: str):
+    """Yield (index, char) for each character outside string and character literals."""
+    i, in_string = 0, False
     while i < len(text):
         c = text[i]
-        if quote:
+        if in_string:
             if c == "\\":
                 i += 1
-            elif c == quote:
-                quote = None
+            elif c == '"':
+                in_string = False
         elif c == '"':
-            quote = c
+            in_string = True
         elif c == "'":
-            # A character literal: skip to after its closing quote (GNU allows it unclosed).
+            # A character literal: skip past its closing quote (GNU allows it unclosed).
             i += 2 if text[i + 1 : i + 2] == "\\" else 1
             if text[i + 1 : i + 2] == "'":
                 i += 1
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "," and depth == 0:
-            operands.append(text[start:i])
-            start = i + 1
+        else:
+            yield i, c
         i += 1
-    operands.append(text[start:])
-    result = []
-    for op in operands:
-        pad = len(op) - len(op.lstrip())
-        result.append((op.strip(), col0 + pad))
-        col0 += len(op) + 1
-    if result == [("", result[0][1])]:
+
+
+def _split_operands(text: str, col0: int) -> list[tuple[str, int]]:
+    """Split on top-level commas, keeping each operand's column."""
+    cuts, depth = [], 0
+    for i, c in _unquoted(text):
+        depth += {"(": 1, ")": -1}.get(c, 0)
+        if c == "," and depth == 0:
+            cuts.append(i)
+    if not text.strip():
         return []
+    result, start = [], 0
+    for end in [*cuts, len(text)]:
+        operand = text[start:end]
+        result.append((operand.strip(), col0 + start + len(operand) - len(operand.lstrip())))
+        start = end + 1
     return result
 
 
 def _strip_comment(line: str) -> str:
     """Drop a `#` comment that is not inside a string or character literal."""
-    quote = None
-    i = 0
-    while i < len(line):
-        c = line[i]
-        if quote:
-            if c == "\\":
-                i += 1
-            elif c == quote:
-                quote = None
-        elif c == '"':
-            quote = c
-        elif c == "'":
-            i += 2 if line[i + 1 : i + 2] == "\\" else 1
-            if line[i + 1 : i + 2] == "'":
-                i += 1
-        elif c == "#":
+    for i, c in _unquoted(line):
+        if c == "#":
             return line[:i]
-        i += 1
     return line
 
 
