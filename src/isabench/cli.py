@@ -125,6 +125,117 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return demo.main(sys.stdout)
 
 
+def _task(name: str):
+    from .tasks import TaskError, get_task
+
+    try:
+        return get_task(name)
+    except TaskError as err:
+        raise CliError(str(err), 2) from None
+
+
+def _print_json(value) -> None:
+    json.dump(value, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+def _task_summary(task) -> dict:
+    return {"name": task.name, "category": task.category, "description": task.description,
+            "size": task.size_meaning, "sizes": list(task.sizes),
+            "max_size": task.max_size}  # fmt: skip
+
+
+def cmd_tasks_list(args: argparse.Namespace) -> int:
+    """Every task: name, category, default sizes, description."""
+    from .tasks import TASKS
+
+    if args.json:
+        _print_json([_task_summary(task) for task in TASKS.values()])
+        return 0
+    print(f"{'task':<15} {'category':<14} {'sizes':<26} description")
+    for task in TASKS.values():
+        sizes = ",".join(map(str, task.sizes))
+        print(f"{task.name:<15} {task.category:<14} {sizes:<26} {task.description}")
+    return 0
+
+
+def cmd_tasks_show(args: argparse.Namespace) -> int:
+    """Formats, size, templates (held-out marked) and an example of one task."""
+    task = _task(args.name)
+    example = task.item(task.sizes[min(2, len(task.sizes) - 1)], seed=0, index=0)
+    print(f"{task.name} ({task.category}): {task.description}")
+    print(f"  size:    {task.size_meaning}; default sweep {', '.join(map(str, task.sizes))}; "
+          f"allowed {task.min_size}..{task.max_size}")  # fmt: skip
+    print(f"  input:   {task.input_format}")
+    print(f"  output:  {task.output_format}")
+    print(f"  edge cases generated on purpose: {task.edge_cases}")
+    print(f"  program: {task.program_path.name} ({task.program_limits})")
+    print("  templates:")
+    for i, template in enumerate(task.templates):
+        mark = "held-out" if i >= len(task.train_templates) else "train   "
+        print(f"    [{i}] {mark} {template!r}")
+    print(f"  example (size {example.size}): input {example.input!r} -> output {example.expected!r}")
+    return 0
+
+
+def cmd_tasks_sample(args: argparse.Namespace) -> int:
+    """Items of one task: input, expected output and the instruction used."""
+    from .tasks import TaskError
+
+    task = _task(args.name)
+    try:
+        items = task.items(args.size, args.count, args.seed, heldout=args.heldout)
+    except TaskError as err:
+        raise CliError(str(err), 2) from None
+    if args.json:
+        _print_json([item.as_dict() for item in items])
+        return 0
+    for item in items:
+        print(f"#{item.index} input {item.input!r} expected {item.expected!r}")
+        print("   instruction: " + item.instruction.replace("\n", "\n                "))
+    return 0
+
+
+def cmd_tasks_program(args: argparse.Namespace) -> int:
+    """Print a task's RISC-V program."""
+    sys.stdout.write(_task(args.name).program_source())
+    return 0
+
+
+def cmd_tasks_check(args: argparse.Namespace) -> int:
+    """Run programs against references at every default size; report pass/fail and counts."""
+    from .tasks import TASKS
+    from .tasks.check import check_task
+
+    tasks = [_task(name) for name in args.names] if args.names else list(TASKS.values())
+    if args.count < 1:
+        raise CliError(f"--count must be at least 1, got {args.count}", 2)
+    rows, failed = [], 0
+    for task in tasks:
+        reports = check_task(task, args.count, args.seed)
+        for report in reports:
+            row = report.as_dict()
+            rows.append(row)
+            failed += row["failed"]
+            if not args.json:
+                status = "ok  " if not row["failed"] else "FAIL"
+                print(
+                    f"{status} {task.name:<15} size {row['size']:>4}  "
+                    f"{row['passed']:>3}/{row['items']:<3} "
+                    f"retired instructions mean {row['retired_mean']:>12,.1f}  "
+                    f"min {row['retired_min']:>10,}  max {row['retired_max']:>10,}",
+                    flush=True,
+                )
+                for failure in row["failures"][:3]:
+                    print(f"     input {failure['input']!r} expected {failure['expected']!r} "
+                          f"got {failure['output']!r} {failure['trap'] or ''}")  # fmt: skip
+    if args.json:
+        _print_json(rows)
+    else:
+        print(f"{len(rows) - sum(1 for r in rows if r['failed'])}/{len(rows)} task sizes pass")
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="isabench",
@@ -160,6 +271,36 @@ def build_parser() -> argparse.ArgumentParser:
     asm.add_argument("program", help="RISC-V assembly source (GNU as syntax)")
     asm.add_argument("--symbols", action="store_true", help="also print label addresses")
     asm.set_defaults(func=cmd_rv_asm)
+
+    tasks = commands.add_parser("tasks", help="the task battery")
+    task_commands = tasks.add_subparsers(dest="tasks_command", required=True)
+    listing = task_commands.add_parser("list", help="name, category, sizes, description")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=cmd_tasks_list)
+    show = task_commands.add_parser("show", help="formats, templates and an example of a task")
+    show.add_argument("name")
+    show.set_defaults(func=cmd_tasks_show)
+    sample = task_commands.add_parser("sample", help="items with input, expected output, instruction")
+    sample.add_argument("name")
+    sample.add_argument("--size", type=int, required=True)
+    sample.add_argument("--count", type=int, default=5)
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--heldout", action="store_true", help="use the held-out templates")
+    sample.add_argument("--json", action="store_true")
+    sample.set_defaults(func=cmd_tasks_sample)
+    program = task_commands.add_parser("program", help="print a task's RISC-V program")
+    program.add_argument("name")
+    program.set_defaults(func=cmd_tasks_program)
+    check = task_commands.add_parser(
+        "check", help="run every program against its reference at every default size",
+        description="Runs each task's RISC-V program on rv-ref over COUNT items at every default "
+        "size and compares its output bytes with the Python reference. Exits 1 if any fails.",
+    )  # fmt: skip
+    check.add_argument("names", nargs="*", metavar="NAME", help="tasks to check (default: all)")
+    check.add_argument("--count", type=int, default=20, help="items per size (default 20)")
+    check.add_argument("--seed", type=int, default=0)
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(func=cmd_tasks_check)
 
     demo = commands.add_parser("demo", help="run the bundled sample programs on the machine")
     demo.set_defaults(func=cmd_demo)
