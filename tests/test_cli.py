@@ -108,3 +108,52 @@ def test_demo_runs() -> None:
     done = isabench("demo")
     assert done.returncode == 0, done.stderr
     assert b"A FINITE INSTRUCTION SET, MEASURED" in done.stdout
+
+
+def test_tasks_list_json_names_every_task() -> None:
+    done = isabench("tasks", "list", "--json")
+    assert done.returncode == 0
+    rows = json.loads(done.stdout)
+    assert len(rows) == 22 and {"name", "category", "sizes", "description"} <= set(rows[0])
+
+
+def test_tasks_sample_json_is_deterministic() -> None:
+    args = ("tasks", "sample", "caesar", "--size", "8", "--count", "3", "--seed", "4", "--json")
+    first, second = isabench(*args), isabench(*args)
+    assert first.returncode == 0 and first.stdout == second.stdout
+    items = json.loads(first.stdout)
+    assert [item["index"] for item in items] == [0, 1, 2]
+    assert all(item["input"].strip() in item["instruction"] for item in items)
+
+
+def test_tasks_show_marks_heldout_templates() -> None:
+    done = isabench("tasks", "show", "rle")
+    assert done.returncode == 0
+    assert done.stdout.count(b"held-out") == 2 and done.stdout.count(b"train   ") >= 4
+
+
+def test_tasks_program_prints_the_source() -> None:
+    done = isabench("tasks", "program", "gcd")
+    assert done.returncode == 0 and b"_start:" in done.stdout
+
+
+def test_tasks_check_reports_sizes_and_counts() -> None:
+    done = isabench("tasks", "check", "vowels", "parity", "--count", "3", "--json")
+    assert done.returncode == 0
+    rows = json.loads(done.stdout)
+    assert {row["task"] for row in rows} == {"vowels", "parity"}
+    assert all(row["failed"] == 0 and row["retired_mean"] > 0 for row in rows)
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["tasks", "show", "nope"], "unknown task 'nope'"),
+    (["tasks", "sample", "add", "--size", "0"], "size 0 is out of range"),
+    (["tasks", "sample", "add", "--size", "3", "--seed", "-2"], "seed must be a non-negative integer"),
+    (["tasks", "sample", "add", "--size", "x"], "invalid int value"),
+    (["tasks", "check", "nope"], "unknown task 'nope'"),
+    (["tasks", "check", "add", "--count", "0"], "--count must be at least 1"),
+])  # fmt: skip
+def test_task_errors_are_one_line_with_status_2(args, words) -> None:
+    done = isabench(*args)
+    assert done.returncode == 2
+    assert words in done.stderr.decode() and b"Traceback" not in done.stderr
