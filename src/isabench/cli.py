@@ -14,6 +14,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 from . import __version__
 from .rv.errors import AssemblyError
@@ -119,8 +120,8 @@ def cmd_rv_asm(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Run the bundled sample programs on rv-ref (and qemu-riscv32 when installed)."""
-    from .rv import demo
+    """The machine's samples (and qemu when installed), then both sides on battery items."""
+    from . import demo
 
     return demo.main(sys.stdout)
 
@@ -236,6 +237,117 @@ def cmd_tasks_check(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _runtime(args: argparse.Namespace):
+    """The lm-builtin runtime for --checkpoint/--device/--dtype/--threads, errors as CliError."""
+    from .lm.checkpoint import CheckpointError
+    from .lm.generate import DeviceError, Runtime, choose_threads
+    from .lm.paths import DEFAULT_CHECKPOINT
+
+    try:
+        runtime = Runtime.from_checkpoint(args.checkpoint or DEFAULT_CHECKPOINT, args.device,
+                                          args.dtype)  # fmt: skip
+    except (CheckpointError, DeviceError) as err:
+        raise CliError(str(err), 2) from None
+    if args.device == "cpu":
+        if args.threads == "auto":
+            runtime.set_threads(choose_threads(runtime.model))
+        else:
+            runtime.set_threads(int(args.threads))
+    return runtime
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Instruction-tune lm-builtin from a TOML config."""
+    from .lm.checkpoint import CheckpointError
+    from .lm.generate import DeviceError, resolve_device
+    from .lm.train import TrainConfig, TrainConfigError, train
+
+    try:
+        config = TrainConfig.from_toml(args.config)
+        resolve_device(args.device, "fp32")
+        out = args.out or str(Path("checkpoints") / Path(args.config).stem)
+        summary = train(config, out, args.config, resume=args.resume, device=args.device,
+                        progress=not args.no_progress, log=lambda m: print(m, file=sys.stderr))
+    except (TrainConfigError, CheckpointError, DeviceError) as err:
+        raise CliError(str(err), 2) from None
+    print(f"trained {summary['steps_done']} steps in {summary['train_seconds']:.0f} s "
+          f"({summary['tokens_per_second']:,.0f} tokens/s) -> {out}")  # fmt: skip
+    return 0
+
+
+def cmd_lm_eval(args: argparse.Namespace) -> int:
+    """Per-task exact match: trained sizes and templates, held-out templates, beyond training."""
+    from .lm.checkpoint import read_config
+    from .lm.data import DataConfig
+    from .lm.evaluate import evaluate, markdown
+    from .lm.paths import DEFAULT_CHECKPOINT
+
+    runtime = _runtime(args)
+    trained = read_config(args.checkpoint or DEFAULT_CHECKPOINT).get("training", {})
+    data = DataConfig(**{k: tuple(v) if k == "tasks" else v for k, v in
+                         trained.get("train_config", {}).get("data", {}).items()})  # fmt: skip
+    if args.tasks:
+        data = DataConfig(seed=data.seed, tasks=tuple(args.tasks),
+                          trained_size_count=data.trained_size_count)  # fmt: skip
+        try:
+            data.task_list()
+        except ValueError as err:
+            raise CliError(str(err), 2) from None
+
+    def progress(row):
+        if not args.json:
+            print(f"  {row.task:<15} trained {row.trained:6.1%}  held-out templates "
+                  f"{row.heldout_templates:6.1%}  beyond {row.beyond:6.1%}", file=sys.stderr)
+
+    rows = evaluate(runtime, data, args.items, progress)
+    result = {"checkpoint": str(args.checkpoint or DEFAULT_CHECKPOINT), "device": args.device,
+              "dtype": args.dtype, "threads": runtime.threads, "items_per_cell": args.items,
+              "rows": [row.as_dict() for row in rows]}  # fmt: skip
+    if args.out:
+        with _open_for_writing(args.out, "the evaluation") as f:
+            json.dump(result, f, indent=2)
+    if args.json:
+        _print_json(result)
+    else:
+        sys.stdout.write(markdown(rows))
+    return 0
+
+
+def cmd_lm_generate(args: argparse.Namespace) -> int:
+    """Answer one prompt with lm-builtin."""
+    runtime = _runtime(args)
+    generation = runtime.generate([args.prompt], max_new_tokens=args.max_new_tokens)[0]
+    if args.json:
+        record = {k: v for k, v in generation.__dict__.items() if k != "batch"}
+        record.update(tpot_s=generation.tpot_s, threads=runtime.threads, device=args.device)
+        _print_json(record)
+    else:
+        print(generation.text)
+    return 0
+
+
+def cmd_lm_export_hf(args: argparse.Namespace) -> int:
+    """Write a Hugging Face folder (weights, config, tokenizer, chat template)."""
+    from .lm.checkpoint import CheckpointError
+    from .lm.hf import export_hf
+
+    try:
+        out = export_hf(args.checkpoint, args.out)
+    except CheckpointError as err:
+        raise CliError(str(err), 2) from None
+    print(f"exported {args.checkpoint} -> {out}")
+    return 0
+
+
+def _add_runtime_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--checkpoint", help="checkpoint folder (default: the shipped model)")
+    parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    parser.add_argument("--dtype", default="fp32", choices=("fp32", "bf16", "fp16"),
+                        help="fp32 on CPU; bf16 or fp16 on CUDA")
+    parser.add_argument("--threads", default="auto",
+                        help="torch CPU threads, or 'auto' to measure and pick the fastest")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="isabench",
@@ -302,7 +414,35 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true")
     check.set_defaults(func=cmd_tasks_check)
 
-    demo = commands.add_parser("demo", help="run the bundled sample programs on the machine")
+    train_parser = commands.add_parser("train", help="instruction-tune lm-builtin on the battery")
+    train_parser.add_argument("--config", required=True, help="training config (TOML)")
+    train_parser.add_argument("--out", help="checkpoint folder (default: checkpoints/<config name>)")
+    train_parser.add_argument("--resume", action="store_true", help="continue from --out")
+    train_parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    train_parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    train_parser.set_defaults(func=cmd_train)
+
+    lm = commands.add_parser("lm", help="the built-in language model (lm-builtin)")
+    lm_commands = lm.add_subparsers(dest="lm_command", required=True)
+    evaluate = lm_commands.add_parser("eval", help="per-task exact-match table")
+    _add_runtime_options(evaluate)
+    evaluate.add_argument("--items", type=int, default=20, help="items per size (default 20)")
+    evaluate.add_argument("--tasks", nargs="*", help="only these tasks")
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument("--out", help="also write the result as JSON here")
+    evaluate.set_defaults(func=cmd_lm_eval)
+    generate = lm_commands.add_parser("generate", help="answer a prompt")
+    generate.add_argument("prompt")
+    _add_runtime_options(generate)
+    generate.add_argument("--max-new-tokens", type=int, default=128)
+    generate.add_argument("--json", action="store_true", help="answer with its measurements")
+    generate.set_defaults(func=cmd_lm_generate)
+    export = lm_commands.add_parser("export-hf", help="export a checkpoint for transformers")
+    export.add_argument("checkpoint")
+    export.add_argument("out")
+    export.set_defaults(func=cmd_lm_export_hf)
+
+    demo = commands.add_parser("demo", help="the machine's samples, then both sides on battery items")
     demo.set_defaults(func=cmd_demo)
     return parser
 

@@ -1,0 +1,127 @@
+"""Decode speed on CPU: generated tokens per second of lm-builtin's runtime and of transformers'
+`generate` on the same weights (exported with isabench.lm.hf), at batch 1 and 64.
+
+The model is the shipped checkpoint (src/isabench/lm/default), or its architecture with random
+weights where no checkpoint is shipped: speed does not depend on what the weights say. Both
+systems get the same battery instructions as strings
+and return text (tokenizing, padding and detokenizing are inside the timed call for both), decode
+greedily in fp32 with the same torch thread count, and generate exactly NEW_TOKENS tokens per
+prompt: <eos> is switched off for both (see `no_eos`), so neither stops early and both do the
+same number of forward passes (one prefill and NEW_TOKENS - 1 single-token steps).
+
+Run with `pytest benchmarks/test_lm_decode.py --benchmark-json=PATH`; `extra_info` carries the
+rate in generated tokens per second.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+
+pytest.importorskip("transformers")
+pytest.importorskip("tokenizers")
+
+from transformers import AutoModelForCausalLM, AutoTokenizer  # noqa: E402
+
+from isabench.lm import generate as lm_generate  # noqa: E402
+from isabench.lm.checkpoint import load_model, save_model  # noqa: E402
+from isabench.lm.generate import Runtime  # noqa: E402
+from isabench.lm.hf import export_hf  # noqa: E402
+from isabench.lm.model import ModelConfig, Transformer  # noqa: E402
+from isabench.lm.paths import DEFAULT_CHECKPOINT  # noqa: E402
+from isabench.lm.tokenizer import PAD  # noqa: E402
+from isabench.tasks import TASKS  # noqa: E402
+
+NEW_TOKENS = 32
+BATCH_SIZES = [1, 64]
+
+
+@pytest.fixture(scope="module")
+def prompts() -> list[str]:
+    """64 battery instructions, cycling through the tasks and their first three sizes."""
+    out, index = [], 0
+    while len(out) < max(BATCH_SIZES):
+        for task in TASKS.values():
+            size = task.sizes[index % min(3, len(task.sizes))]
+            out.append(task.item(size, seed=0, index=index).instruction)
+        index += 1
+    return out[: max(BATCH_SIZES)]
+
+
+@pytest.fixture(scope="module")
+def model() -> Transformer:
+    """The shipped model, or its architecture randomly initialized (fixed seed)."""
+    if (DEFAULT_CHECKPOINT / "model.safetensors").exists():
+        return load_model(DEFAULT_CHECKPOINT).eval()
+    torch.manual_seed(0)
+    return Transformer(ModelConfig()).eval()
+
+
+@pytest.fixture(scope="module")
+def hf_pair(model, tmp_path_factory):
+    """transformers' model and tokenizer, loaded from the export of `model`."""
+    root = tmp_path_factory.mktemp("lm_decode")
+    save_model(model, root / "checkpoint")
+    folder = export_hf(root / "checkpoint", root / "hf")
+    hf_model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True).eval()
+    tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True, padding_side="left")
+    return hf_model, tokenizer
+
+
+@pytest.fixture
+def no_eos(monkeypatch):
+    """lm-builtin stops a lane when it produces `generate.EOS`; with an id no token can have,
+    every lane runs to max_new_tokens. The forward passes are untouched (transformers' side:
+    its generation config gets no eos_token_id)."""
+    monkeypatch.setattr(lm_generate, "EOS", -1)
+
+
+def builtin_decode(runtime: Runtime, prompts: list[str]) -> list[list[int]]:
+    generations = runtime.generate(prompts, max_new_tokens=NEW_TOKENS, batch_size=len(prompts))
+    return [g.tokens for g in generations]
+
+
+def hf_decode(hf_model, tokenizer, config, prompts: list[str]) -> list[list[int]]:
+    texts = [tokenizer.apply_chat_template([{"role": "user", "content": p}],
+                                           add_generation_prompt=True, tokenize=False)
+             for p in prompts]  # fmt: skip
+    batch = tokenizer(texts, padding=True, add_special_tokens=False, return_tensors="pt")
+    out = hf_model.generate(**batch, generation_config=config)
+    new = out[:, batch["input_ids"].shape[1] :]
+    tokenizer.batch_decode(new, skip_special_tokens=True)  # text out, as Runtime.generate gives
+    return new.tolist()
+
+
+def record(benchmark, system: str, batch_size: int, tokens: list[list[int]]) -> None:
+    assert len(tokens) == batch_size
+    assert all(len(row) == NEW_TOKENS for row in tokens)
+    stats = benchmark.stats  # None under --benchmark-disable
+    benchmark.extra_info.update(
+        system=system, batch_size=batch_size, new_tokens=NEW_TOKENS,
+        tokens_per_s=batch_size * NEW_TOKENS / stats.stats.mean if stats else None,
+        threads=torch.get_num_threads(),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("batch_size", BATCH_SIZES)
+def test_lm_builtin_decode(benchmark, model, prompts, no_eos, batch_size) -> None:
+    runtime = Runtime(model, "cpu", "fp32")
+    batch = prompts[:batch_size]
+    builtin_decode(runtime, batch)  # warm-up
+    tokens = benchmark.pedantic(builtin_decode, args=(runtime, batch), rounds=3, iterations=1)
+    record(benchmark, "lm-builtin", batch_size, tokens)
+
+
+@pytest.mark.parametrize("batch_size", BATCH_SIZES)
+def test_transformers_decode(benchmark, hf_pair, prompts, batch_size) -> None:
+    hf_model, tokenizer = hf_pair
+    config = copy.deepcopy(hf_model.generation_config)
+    config.update(eos_token_id=None, pad_token_id=PAD, do_sample=False,
+                  max_new_tokens=NEW_TOKENS, min_new_tokens=None)  # fmt: skip
+    batch = prompts[:batch_size]
+    args = (hf_model, tokenizer, config, batch)
+    hf_decode(*args)  # warm-up
+    tokens = benchmark.pedantic(hf_decode, args=args, rounds=3, iterations=1)
+    record(benchmark, "transformers", batch_size, tokens)

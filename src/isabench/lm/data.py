@@ -1,0 +1,74 @@
+"""Instruction data from the battery: balanced across tasks, training templates only, sizes
+from the training config; held-out templates and larger sizes are kept for evaluation."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import torch
+
+from ..tasks import TASKS, Item, Task, get_task
+from .tokenizer import PAD, encode_answer, encode_prompt
+
+IGNORE = -100  # label of tokens that carry no loss (the prompt, the padding)
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Which tasks and sizes the model is trained on."""
+
+    seed: int = 1234
+    tasks: tuple[str, ...] = ()  # empty: every task of the battery
+    trained_size_count: int = 4  # train on sizes up to the task's N-th default size
+
+    def task_list(self) -> list[Task]:
+        return [get_task(name) for name in self.tasks] if self.tasks else list(TASKS.values())
+
+    def max_trained_size(self, task: Task) -> int:
+        return task.sizes[min(self.trained_size_count, len(task.sizes)) - 1]
+
+    def trained_sizes(self, task: Task) -> list[int]:
+        """The default-sweep sizes inside the training range (where 'trained' is measured)."""
+        return [s for s in task.sizes if s <= self.max_trained_size(task)]
+
+    def beyond_sizes(self, task: Task) -> list[int]:
+        """The default-sweep sizes past the training range (never trained on)."""
+        return [s for s in task.sizes if s > self.max_trained_size(task)]
+
+
+def training_item(config: DataConfig, tasks: list[Task], index: int) -> Item:
+    """The index-th training example: a task chosen in turn (balanced), a size drawn uniformly
+    from the task's training range, a training template."""
+    task = tasks[index % len(tasks)]
+    rng = random.Random(f"train/{config.seed}/{index}")
+    size = rng.randint(task.min_size, config.max_trained_size(task))
+    return task.item(size, seed=config.seed, index=index // len(tasks))
+
+
+def encode_example(item: Item) -> tuple[list[int], list[int]]:
+    """Token ids and labels: loss on the answer tokens (and <eos>) only."""
+    prompt = encode_prompt(item.instruction)
+    answer = encode_answer(item.expected.rstrip("\n"))
+    return prompt + answer, [IGNORE] * len(prompt) + answer
+
+
+def collate(examples: list[tuple[list[int], list[int]]], max_len: int) -> tuple[torch.Tensor, ...]:
+    """Right-padded inputs and next-token labels: (tokens, labels), each [B, T]."""
+    width = min(max_len, max(len(ids) for ids, _ in examples))
+    tokens = torch.full((len(examples), width), PAD, dtype=torch.long)
+    labels = torch.full((len(examples), width), IGNORE, dtype=torch.long)
+    for row, (ids, target) in enumerate(examples):
+        ids, target = ids[:width], target[:width]
+        tokens[row, : len(ids)] = torch.tensor(ids)
+        # labels[t] is the token that follows position t
+        labels[row, : len(target) - 1] = torch.tensor(target[1:])
+    return tokens, labels
+
+
+def training_batch(config: DataConfig, tasks: list[Task], step: int, batch_size: int,
+                   max_len: int) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
+    """The batch for a given step: deterministic in (data seed, step)."""
+    first = step * batch_size
+    return collate([encode_example(training_item(config, tasks, first + i))
+                    for i in range(batch_size)], max_len)  # fmt: skip

@@ -1,0 +1,208 @@
+"""lm-builtin's runtime: batched greedy decoding with a KV cache, on CPU or CUDA, measured.
+
+Prompts are left-padded; each lane's positions start at 0 at its first real token and no real
+token attends to padding, so a batch decodes exactly what each prompt decodes alone.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from .model import Transformer, causal_mask, forward_flops
+from .tokenizer import EOS, PAD, decode_ids, encode_prompt
+
+DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+class DeviceError(RuntimeError):
+    """A device or dtype that cannot be used here (no CUDA, half precision on CPU)."""
+
+
+@dataclass
+class Generation:
+    """One prompt's answer and what producing it cost."""
+
+    text: str
+    tokens: list[int]
+    tokens_in: int
+    tokens_out: int  # every generated token, <eos> included
+    ttft_s: float  # prompt in -> first token out
+    latency_s: float  # prompt in -> this prompt's last token out
+    flops: int  # this prompt's own forward passes (as if decoded alone)
+    kv_cache_bytes: int  # keys and values this prompt held at its longest
+    param_bytes: int
+    stopped: str  # "eos" or "max_new_tokens"
+    batch: dict = field(default_factory=dict)  # the batch's own figures
+
+    @property
+    def tpot_s(self) -> float | None:
+        """Time per output token after the first."""
+        if self.tokens_out < 2:
+            return None
+        return (self.latency_s - self.ttft_s) / (self.tokens_out - 1)
+
+
+def resolve_device(device: str, dtype: str) -> tuple[torch.device, torch.dtype]:
+    if device not in ("cpu", "cuda"):
+        raise DeviceError(f"unknown device '{device}' (use cpu or cuda)")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise DeviceError("--device cuda was asked for, but torch sees no CUDA GPU here")
+    if dtype not in DTYPES:
+        raise DeviceError(f"unknown dtype '{dtype}' (use {', '.join(DTYPES)})")
+    if device == "cpu" and dtype != "fp32":
+        raise DeviceError(f"dtype {dtype} is for CUDA; on CPU lm-builtin runs in fp32")
+    return torch.device(device), DTYPES[dtype]
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+class Runtime:
+    """A model placed on a device, ready to answer prompts."""
+
+    def __init__(self, model: Transformer, device: str = "cpu", dtype: str = "fp32",
+                 threads: int | None = None):  # fmt: skip
+        self.device, self.dtype = resolve_device(device, dtype)
+        if threads is not None:
+            torch.set_num_threads(threads)
+        self.threads = torch.get_num_threads()
+        self.model = model.to(self.device, self.dtype).eval()
+        self.config = model.config
+        self.param_bytes = sum(p.numel() * p.element_size() for p in self.model.parameters())
+
+    def set_threads(self, threads: int) -> None:
+        """Use this many torch CPU threads from now on (recorded with every result)."""
+        torch.set_num_threads(threads)
+        self.threads = threads
+
+    @classmethod
+    def from_checkpoint(cls, path: str | Path, device: str = "cpu", dtype: str = "fp32",
+                        threads: int | None = None) -> Runtime:  # fmt: skip
+        from .checkpoint import load_model
+
+        return cls(load_model(path), device, dtype, threads)
+
+    def kv_bytes(self, tokens: int) -> int:
+        element = torch.finfo(self.dtype).bits // 8
+        return 2 * self.config.n_layers * tokens * self.config.dim * element
+
+    @torch.no_grad()
+    def generate(self, prompts: list[str], max_new_tokens: int = 128,
+                 batch_size: int = 64) -> list[Generation]:  # fmt: skip
+        """Greedy answers to each prompt, decoded `batch_size` prompts at a time."""
+        results: list[Generation] = []
+        for start in range(0, len(prompts), batch_size):
+            results += self._generate_batch(prompts[start : start + batch_size], max_new_tokens)
+        return results
+
+    def _generate_batch(self, prompts: list[str], max_new_tokens: int) -> list[Generation]:
+        config, device = self.config, self.device
+        encoded = [encode_prompt(p) for p in prompts]
+        lengths = [len(ids) for ids in encoded]
+        width = max(lengths)
+        if width + max_new_tokens > config.max_seq_len:
+            max_new_tokens = max(1, config.max_seq_len - width)
+        batch = len(prompts)
+        tokens = torch.full((batch, width), PAD, dtype=torch.long)
+        for row, ids in enumerate(encoded):
+            tokens[row, width - len(ids) :] = torch.tensor(ids)
+        tokens = tokens.to(device)
+        valid = tokens != PAD
+        positions = (valid.long().cumsum(1) - 1).clamp(min=0)
+        total = width + max_new_tokens
+        shape = (batch, config.n_heads, total, config.head_dim)
+        caches = [[torch.zeros(shape, dtype=self.dtype, device=device),
+                   torch.zeros(shape, dtype=self.dtype, device=device), 0]
+                  for _ in range(config.n_layers)]  # fmt: skip
+
+        _sync(device)
+        start = time.perf_counter()
+        logits = self.model(tokens, positions, causal_mask(valid), caches, last_only=True)
+        next_tokens = logits[:, -1].argmax(-1)
+        _sync(device)
+        ttft = time.perf_counter() - start
+
+        generated = [[] for _ in range(batch)]
+        finished_at = [None] * batch
+        key_valid = torch.cat(
+            [valid, torch.ones(batch, max_new_tokens, dtype=torch.bool, device=device)], dim=1
+        )
+        last_positions = positions[:, -1]
+        batch_flops = forward_flops(config, width, width, 1) * batch
+        step = 0
+        while True:
+            host_tokens = next_tokens.tolist()  # the one host sync per step: who has finished?
+            now = time.perf_counter() - start
+            for row, token in enumerate(host_tokens):
+                if finished_at[row] is None:
+                    generated[row].append(token)
+                    if token == EOS or len(generated[row]) == max_new_tokens:
+                        finished_at[row] = now
+            if all(t is not None for t in finished_at):
+                break
+            keys = width + step + 1
+            for cache in caches:
+                cache[2] = width + step
+            last_positions = last_positions + 1
+            mask = key_valid[:, None, None, :keys]
+            logits = self.model(next_tokens[:, None], last_positions[:, None], mask, caches)
+            next_tokens = logits[:, -1].argmax(-1)
+            batch_flops += forward_flops(config, 1, keys, 1) * batch
+            step += 1
+        _sync(device)
+        batch_latency = time.perf_counter() - start
+
+        batch_record = {"batch_size": batch, "latency_s": batch_latency, "ttft_s": ttft,
+                        "flops": batch_flops, "decode_steps": step + 1,
+                        "kv_cache_bytes": self.kv_bytes(width + step + 1) * batch}  # fmt: skip
+        results = []
+        for row in range(batch):
+            out = generated[row]
+            n_in = lengths[row]
+            flops = forward_flops(config, n_in, n_in, 1) + sum(
+                forward_flops(config, 1, n_in + j, 1) for j in range(1, len(out))
+            )
+            results.append(Generation(
+                text=decode_ids(out), tokens=out, tokens_in=n_in, tokens_out=len(out),
+                ttft_s=ttft, latency_s=finished_at[row], flops=flops,
+                kv_cache_bytes=self.kv_bytes(n_in + len(out) - 1), param_bytes=self.param_bytes,
+                stopped="eos" if out and out[-1] == EOS else "max_new_tokens",
+                batch=batch_record,
+            ))  # fmt: skip
+        return results
+
+
+def measure_threads(model: Transformer, candidates: list[int] | None = None) -> dict[int, float]:
+    """Seconds for a short greedy decode at each thread count (the fastest is the one to use)."""
+    candidates = candidates or list(range(1, (os.cpu_count() or 1) + 1))
+    prompts = ["Add the two numbers and give the sum.\n1234 5678"] * 8
+    timings = {}
+    before = torch.get_num_threads()
+    for threads in candidates:
+        runtime = Runtime(model, "cpu", "fp32", threads)
+        runtime.generate(prompts[:1], max_new_tokens=4)  # warm-up
+        start = time.perf_counter()
+        runtime.generate(prompts, max_new_tokens=16, batch_size=8)
+        runtime.generate(prompts[:1], max_new_tokens=16)
+        timings[threads] = time.perf_counter() - start
+    torch.set_num_threads(before)
+    return timings
+
+
+_CHOSEN_THREADS: dict[tuple, int] = {}
+
+
+def choose_threads(model: Transformer) -> int:
+    """The fastest CPU thread count for this model size, measured once per process."""
+    key = tuple(sorted(model.config.to_dict().items()))
+    if key not in _CHOSEN_THREADS:
+        timings = measure_threads(model)
+        _CHOSEN_THREADS[key] = min(timings, key=timings.get)
+    return _CHOSEN_THREADS[key]

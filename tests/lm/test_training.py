@@ -1,0 +1,88 @@
+"""Training: configs are checked, the loss falls, a resumed run equals an uninterrupted one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from isabench.lm.checkpoint import load_model
+from isabench.lm.data import IGNORE, DataConfig, encode_example, training_batch
+from isabench.lm.model import ModelConfig
+from isabench.lm.train import OptimConfig, TrainConfig, TrainConfigError, learning_rate, train
+from isabench.tasks import get_task
+
+TINY = ModelConfig(dim=48, n_layers=2, n_heads=4, ffn_dim=128, max_seq_len=256)
+
+
+def tiny_config(steps: int, tasks=("reverse_string", "parity")) -> TrainConfig:
+    return TrainConfig(
+        model=TINY,
+        data=DataConfig(seed=5, tasks=tasks, trained_size_count=2),
+        optim=OptimConfig(steps=steps, batch_size=16, lr=3e-3, warmup_steps=5, eval_every=10**6,
+                          checkpoint_every=10**6, eval_items=2, threads=1),
+    )  # fmt: skip
+
+
+def test_loss_is_on_answer_tokens_only() -> None:
+    item = get_task("add").item(3, seed=0, index=0)
+    ids, labels = encode_example(item)
+    answer = item.expected.strip().encode()
+    assert [t for t in labels if t != IGNORE] == [*answer, 259]
+    tokens, targets = training_batch(DataConfig(tasks=("add",)), [get_task("add")], 0, 4, 256)
+    assert tokens.shape == targets.shape and (targets != IGNORE).sum() > 0
+
+
+def test_training_data_stay_in_the_training_range() -> None:
+    data = DataConfig(seed=1, trained_size_count=3)
+    tokens, _ = training_batch(data, data.task_list(), 0, 44, 512)  # two of each task
+    assert tokens.shape[0] == 44
+    for task in data.task_list():
+        assert data.trained_sizes(task) == list(task.sizes[:3])
+        assert data.beyond_sizes(task) == list(task.sizes[3:])
+
+
+def test_learning_rate_schedule() -> None:
+    optim = OptimConfig(steps=100, lr=1.0, warmup_steps=10, min_lr_ratio=0.1)
+    assert learning_rate(optim, 0) == pytest.approx(0.1)
+    assert learning_rate(optim, 9) == pytest.approx(1.0)
+    assert learning_rate(optim, 99) == pytest.approx(0.1, abs=1e-3)
+    assert learning_rate(optim, 50) < learning_rate(optim, 20)
+
+
+def test_tiny_training_run_loss_falls(tmp_path: Path) -> None:
+    torch.set_num_threads(1)
+    summary = train(tiny_config(60), tmp_path / "run", progress=False, log=lambda m: None)
+    losses = [h["loss"] for h in summary["history"]]
+    assert summary["steps_done"] == 60 and losses
+    first = train(tiny_config(1), tmp_path / "one", progress=False, log=lambda m: None)
+    assert losses[-1] < 0.7 * first["history"][-1]["loss"]
+
+
+def test_resume_continues_exactly(tmp_path: Path) -> None:
+    torch.set_num_threads(1)
+    straight = tiny_config(8)
+    train(straight, tmp_path / "straight", progress=False, log=lambda m: None)
+    halves = tiny_config(8)
+    halves.optim.max_minutes = 1e-9  # stops (and saves) after its first step
+    train(halves, tmp_path / "halves", progress=False, log=lambda m: None)
+    halves.optim.max_minutes = 0.0
+    train(halves, tmp_path / "halves", resume=True, progress=False, log=lambda m: None)
+    a, b = load_model(tmp_path / "straight"), load_model(tmp_path / "halves")
+    for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
+        assert torch.equal(x, y), name
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("[model]\ndim = 64\nwidth = 3\n", "unknown key(s) ['width'] in [model]"),
+    ("[optimizer]\nlr = 1\n", "unknown section(s) ['optimizer']"),
+    ("[data]\ntasks = ['add', 'nope']\n", "unknown task 'nope'"),
+    ("[model\n", "not valid TOML"),
+])  # fmt: skip
+def test_bad_training_configs(tmp_path: Path, text: str, words: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(TrainConfigError) as caught:
+        TrainConfig.from_toml(path)
+    assert words in str(caught.value) and str(path) in str(caught.value)
