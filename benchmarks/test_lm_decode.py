@@ -3,11 +3,11 @@
 
 The model is the shipped checkpoint (src/isabench/lm/default), or its architecture with random
 weights where no checkpoint is shipped: speed does not depend on what the weights say. Both
-systems get the same battery instructions as strings
-and return text (tokenizing, padding and detokenizing are inside the timed call for both), decode
-greedily in fp32 with the same torch thread count, and generate exactly NEW_TOKENS tokens per
-prompt: <eos> is switched off for both (see `no_eos`), so neither stops early and both do the
-same number of forward passes (one prefill and NEW_TOKENS - 1 single-token steps).
+systems get the same battery instructions as strings and return text (tokenizing, padding and
+detokenizing are inside the timed call for both), decode greedily in fp32 with the same torch
+thread count, and generate exactly NEW_TOKENS tokens per prompt: <eos> is switched off for both
+(see `no_eos`), so neither stops early and both do the same number of forward passes (one
+prefill and NEW_TOKENS - 1 single-token steps).
 
 Run with `pytest benchmarks/test_lm_decode.py --benchmark-json=PATH`; `extra_info` carries the
 rate in generated tokens per second.
