@@ -23,46 +23,56 @@ def _with_zeros(rng: random.Random, digits: int) -> int:
     return int(str(rng.randrange(1, 10)) + "".join(body))
 
 
-def generate_add(rng: random.Random, size: int) -> str:
-    kind = pick(rng, {"random": 5, "carry_chain": 2, "zeros": 1.5, "equal": 1.5})
-    if kind == "carry_chain":  # 99..9 + x with x's last digit >= 1: a carry through every digit
-        a, b = 10**size - 1, number(rng, size)
-        b = b - b % 10 + rng.randrange(1, 10)
-    elif kind == "zeros":
-        a, b = _with_zeros(rng, size), number(rng, size)
-    elif kind == "equal":
-        a = b = number(rng, size)
-    else:
-        a, b = number(rng, size), number(rng, size)
+def _operands(rng: random.Random, size: int, weights: dict[str, float], special=None) -> str:
+    """Two operands of a kind drawn by weight: the task's own kinds (a function returning a
+    pair, or None to fall back to uniform draws), or the shared zeros/equal/random kinds.
+    Either order, with equal chance."""
+    kind = pick(rng, weights)
+    make = (special or {}).get(kind)
+    pair = make(rng, size) if make else None
+    if pair is None:
+        if kind == "zeros":
+            pair = (_with_zeros(rng, size), number(rng, size))
+        elif kind == "equal":
+            a = number(rng, size)
+            pair = (a, a)
+        else:
+            pair = (number(rng, size), number(rng, size))
+    a, b = pair
     return f"{a} {b}" if rng.random() < 0.5 else f"{b} {a}"
+
+
+def _carry_chain(rng: random.Random, size: int) -> tuple[int, int]:
+    """99..9 + x with x's last digit >= 1: a carry through every digit."""
+    b = number(rng, size)
+    return 10**size - 1, b - b % 10 + rng.randrange(1, 10)
+
+
+def _borrow_chain(rng: random.Random, size: int) -> tuple[int, int] | None:
+    """d00..0 - (d-1)xx..x: a borrow through every digit (none at one digit)."""
+    if size == 1:
+        return None
+    lead = rng.randrange(2, 10)
+    return lead * 10 ** (size - 1), (lead - 1) * 10 ** (size - 1) + rng.randrange(1, 10 ** (size - 1))
+
+
+def _nines(rng: random.Random, size: int) -> tuple[int, int]:
+    return 10**size - 1, rng.choice([10**size - 1, number(rng, size)])
+
+
+def generate_add(rng: random.Random, size: int) -> str:
+    return _operands(rng, size, {"random": 5, "carry_chain": 2, "zeros": 1.5, "equal": 1.5},
+                     {"carry_chain": _carry_chain})  # fmt: skip
 
 
 def generate_sub(rng: random.Random, size: int) -> str:
-    kind = pick(rng, {"random": 5, "borrow_chain": 2, "equal": 1.5, "zeros": 1.5})
-    if kind == "borrow_chain" and size > 1:  # d00..0 - (d-1)xx..x: a borrow through every digit
-        lead = rng.randrange(2, 10)
-        a = lead * 10 ** (size - 1)
-        b = (lead - 1) * 10 ** (size - 1) + rng.randrange(1, 10 ** (size - 1))
-    elif kind == "equal":
-        a = b = number(rng, size)
-    elif kind == "zeros":
-        a, b = _with_zeros(rng, size), number(rng, size)
-    else:
-        a, b = number(rng, size), number(rng, size)
-    return f"{a} {b}" if rng.random() < 0.5 else f"{b} {a}"  # negative results half the time
+    # Either order, so the result is negative half the time.
+    return _operands(rng, size, {"random": 5, "borrow_chain": 2, "equal": 1.5, "zeros": 1.5},
+                     {"borrow_chain": _borrow_chain})  # fmt: skip
 
 
 def generate_mul(rng: random.Random, size: int) -> str:
-    kind = pick(rng, {"random": 6, "nines": 1.5, "zeros": 1.5, "equal": 1})
-    if kind == "nines":
-        a, b = 10**size - 1, rng.choice([10**size - 1, number(rng, size)])
-    elif kind == "zeros":
-        a, b = _with_zeros(rng, size), number(rng, size)
-    elif kind == "equal":
-        a = b = number(rng, size)
-    else:
-        a, b = number(rng, size), number(rng, size)
-    return f"{a} {b}" if rng.random() < 0.5 else f"{b} {a}"
+    return _operands(rng, size, {"random": 6, "nines": 1.5, "zeros": 1.5, "equal": 1}, {"nines": _nines})
 
 
 def generate_compare(rng: random.Random, size: int) -> str:
