@@ -86,3 +86,20 @@ def test_bad_training_configs(tmp_path: Path, text: str, words: str) -> None:
     with pytest.raises(TrainConfigError) as caught:
         TrainConfig.from_toml(path)
     assert words in str(caught.value) and str(path) in str(caught.value)
+
+
+def test_length_grouping_uses_every_example_once_with_less_padding() -> None:
+    plain = DataConfig(seed=9, trained_size_count=3)
+    grouped = DataConfig(seed=9, trained_size_count=3, length_groups=4)
+    tasks = plain.task_list()
+
+    def rows(config):
+        batches = [training_batch(config, tasks, step, 16, 256) for step in range(4)]
+        examples = sorted(tuple(t[t != 256].tolist()) for tokens, _ in batches for t in tokens)
+        padding = sum(int((tokens == 256).sum()) for tokens, _ in batches)
+        return examples, padding
+
+    plain_examples, plain_padding = rows(plain)
+    grouped_examples, grouped_padding = rows(grouped)
+    assert grouped_examples == plain_examples
+    assert grouped_padding < plain_padding / 2

@@ -3,6 +3,7 @@ from the training config; held-out templates and larger sizes are kept for evalu
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ class DataConfig:
     seed: int = 1234
     tasks: tuple[str, ...] = ()  # empty: every task of the battery
     trained_size_count: int = 4  # train on sizes up to the task's N-th default size
+    length_groups: int = 1  # >1: batches of similar length drawn from this many batches' examples
 
     def task_list(self) -> list[Task]:
         return [get_task(name) for name in self.tasks] if self.tasks else list(TASKS.values())
@@ -68,7 +70,28 @@ def collate(examples: list[tuple[list[int], list[int]]], max_len: int) -> tuple[
 
 def training_batch(config: DataConfig, tasks: list[Task], step: int, batch_size: int,
                    max_len: int) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
-    """The batch for a given step: deterministic in (data seed, step)."""
-    first = step * batch_size
-    return collate([encode_example(training_item(config, tasks, first + i))
-                    for i in range(batch_size)], max_len)  # fmt: skip
+    """The batch for a given step: deterministic in (data seed, step).
+
+    With length_groups = G, the examples of G consecutive batches are sorted by length and cut
+    into G batches (taken in a shuffled order), so little of each batch is padding; every
+    example is still used exactly once."""
+    groups = max(1, config.length_groups)
+    pool = _example_pool(config, tuple(t.name for t in tasks), step // groups, batch_size)
+    order = list(range(groups))
+    random.Random(f"order/{config.seed}/{step // groups}").shuffle(order)
+    chunk = order[step % groups]
+    return collate(pool[chunk * batch_size : (chunk + 1) * batch_size], max_len)
+
+
+@functools.lru_cache(maxsize=2)
+def _example_pool(config: DataConfig, task_names: tuple[str, ...], group: int,
+                  batch_size: int) -> list[tuple[list[int], list[int]]]:  # fmt: skip
+    """The encoded examples of one group of batches, sorted by length when grouping."""
+    tasks = [get_task(name) for name in task_names]
+    groups = max(1, config.length_groups)
+    first = group * groups * batch_size
+    examples = [encode_example(training_item(config, tasks, first + i))
+                for i in range(groups * batch_size)]  # fmt: skip
+    if groups > 1:
+        examples.sort(key=lambda example: len(example[0]))
+    return examples
