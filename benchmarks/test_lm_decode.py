@@ -74,7 +74,7 @@ def hf_pair(model, tmp_path_factory):
 def no_eos(monkeypatch):
     """lm-builtin stops a lane when it produces `generate.EOS`; with an id no token can have,
     every lane runs to max_new_tokens. The forward passes are untouched (transformers' side:
-    its generation config gets no eos_token_id)."""
+    min_new_tokens, see test_transformers_decode)."""
     monkeypatch.setattr(lm_generate, "EOS", -1)
 
 
@@ -118,8 +118,11 @@ def test_lm_builtin_decode(benchmark, model, prompts, no_eos, batch_size) -> Non
 def test_transformers_decode(benchmark, hf_pair, prompts, batch_size) -> None:
     hf_model, tokenizer = hf_pair
     config = copy.deepcopy(hf_model.generation_config)
-    config.update(eos_token_id=None, pad_token_id=PAD, do_sample=False,
-                  max_new_tokens=NEW_TOKENS, min_new_tokens=None)  # fmt: skip
+    # transformers falls back to the model's <eos> when the generation config has none, so a
+    # trained model would stop early; min_new_tokens keeps every row to exactly NEW_TOKENS (it
+    # masks <eos> until then: a logits processor, not another forward pass).
+    config.update(pad_token_id=PAD, do_sample=False, max_new_tokens=NEW_TOKENS,
+                  min_new_tokens=NEW_TOKENS)  # fmt: skip
     batch = prompts[:batch_size]
     args = (hf_model, tokenizer, config, batch)
     hf_decode(*args)  # warm-up
