@@ -16,7 +16,7 @@ from .rv.assembler import assemble_file
 from .rv.ref import run
 
 SAMPLES = Path(__file__).parent / "rv" / "samples"
-SIDE_BY_SIDE = [("add", 4), ("sort", 4), ("palindrome", 8), ("fib", 16), ("caesar", 8)]
+SIDE_BY_SIDE = [("add", 4), ("sort", 4), ("palindrome", 4), ("fib", 8), ("uppercase", 4)]  # trained sizes
 SAMPLE_INPUTS = {
     "uppercase.s": b"a finite instruction set, measured\n",
     "sum_squares.s": b"20000\n",
