@@ -93,7 +93,7 @@ class Runtime:
         element = torch.finfo(self.dtype).bits // 8
         return 2 * self.config.n_layers * tokens * self.config.dim * element
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def generate(self, prompts: list[str], max_new_tokens: int = 128,
                  batch_size: int = 64) -> list[Generation]:  # fmt: skip
         """Greedy answers to each prompt, decoded `batch_size` prompts at a time."""
