@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from isabench.rv.assembler import assemble
+from isabench.rv.errors import TRAP_KINDS
 from isabench.rv.machine import Limits, LimitsError
 from isabench.rv.ref import run
 
@@ -42,6 +43,10 @@ def test_trap(source: str, kind: str, line: int, words: str) -> None:
     assert words in result.trap.message
     assert str(result.trap).startswith(f"trap: {kind} at pc 0x{result.trap.pc:08x} (trap.s:{line})")
     assert result.exit_code is None
+
+
+def test_every_trap_kind_is_exercised() -> None:
+    assert {kind for _, kind, _, _ in TRAPS} | {"output_limit"} == set(TRAP_KINDS)
 
 
 def test_step_limit_is_exact() -> None:

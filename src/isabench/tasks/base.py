@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 PROGRAMS = Path(__file__).parent / "programs"
@@ -65,7 +65,6 @@ class Task:
     min_size: int = 1
     program_limits: str = ""
     edge_cases: str = ""
-    extra: dict = field(default_factory=dict)
 
     @property
     def templates(self) -> tuple[str, ...]:
