@@ -145,6 +145,32 @@ class SyscallIO:
         )  # fmt: skip
 
 
+def written_bytes(program: Program, memory) -> int:
+    """Bytes of the address space a run changed, counted in whole 4 KiB pages.
+
+    A page counts when its final contents differ from the loaded image (a page written back to
+    its original bytes does not count). `memory` is the final address space as any buffer of
+    bytes (bytearray, numpy uint8 array). Together with program.program_bytes this is the
+    machine's architectural footprint in the records (`arch_bytes`).
+    """
+    import numpy as np
+
+    final = np.frombuffer(memory, dtype=np.uint8)
+    pages = len(final) // PAGE
+    view = final[: pages * PAGE].reshape(pages, PAGE)
+    changed = view.max(axis=1) != 0  # the image outside the segments starts as zeros
+    segments = [(address, data) for address, data in program.segments if data]
+    if segments:
+        first = min(address for address, _ in segments) // PAGE
+        last = max(-(-(address + len(data)) // PAGE) for address, data in segments)
+        loaded = np.zeros((last - first) * PAGE, dtype=np.uint8)
+        for address, data in segments:
+            offset = address - first * PAGE
+            loaded[offset : offset + len(data)] = np.frombuffer(data, dtype=np.uint8)
+        changed[first:last] = (view[first:last] != loaded.reshape(-1, PAGE)).any(axis=1)
+    return int(changed.sum()) * PAGE
+
+
 def check_access(
     program: Program, memory: bytearray, pc: int, address: int, size: int, write: bool
 ) -> None:
