@@ -110,8 +110,7 @@ def cmd_rv_asm(args: argparse.Namespace) -> int:
     out = sys.stdout
     for row in program.listing:
         out.write(
-            f"{row.address:08x}  {row.word:08x}  {row.text:<30} "
-            f"{row.source.line:>5}: {row.source.text}\n"
+            f"{row.address:08x}  {row.word:08x}  {row.text:<30} {row.source.line:>5}: {row.source.text}\n"
         )
     if args.symbols:
         for name, address in sorted(program.symbols.items(), key=lambda kv: kv[1]):
@@ -266,8 +265,15 @@ def cmd_train(args: argparse.Namespace) -> int:
         config = TrainConfig.from_toml(args.config)
         resolve_device(args.device, "fp32")
         out = args.out or str(Path("checkpoints") / Path(args.config).stem)
-        summary = train(config, out, args.config, resume=args.resume, device=args.device,
-                        progress=not args.no_progress, log=lambda m: print(m, file=sys.stderr))
+        summary = train(
+            config,
+            out,
+            args.config,
+            resume=args.resume,
+            device=args.device,
+            progress=not args.no_progress,
+            log=lambda m: print(m, file=sys.stderr),
+        )
     except (TrainConfigError, CheckpointError, DeviceError) as err:
         raise CliError(str(err), 2) from None
     print(f"trained {summary['steps_done']} steps in {summary['train_seconds']:.0f} s "
@@ -296,8 +302,11 @@ def cmd_lm_eval(args: argparse.Namespace) -> int:
 
     def progress(row):
         if not args.json:
-            print(f"  {row.task:<15} trained {row.trained:6.1%}  held-out templates "
-                  f"{row.heldout_templates:6.1%}  beyond {row.beyond:6.1%}", file=sys.stderr)
+            print(
+                f"  {row.task:<15} trained {row.trained:6.1%}  held-out templates "
+                f"{row.heldout_templates:6.1%}  beyond {row.beyond:6.1%}",
+                file=sys.stderr,
+            )
 
     rows = evaluate(runtime, data, args.items, progress)
     result = {"checkpoint": str(args.checkpoint or DEFAULT_CHECKPOINT), "device": args.device,
@@ -339,13 +348,91 @@ def cmd_lm_export_hf(args: argparse.Namespace) -> int:
     return 0
 
 
+def _names(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _plan_overrides(args: argparse.Namespace) -> dict:
+    overrides = {
+        "systems": _names(args.systems) if args.systems else None,
+        "devices": _names(args.devices) if args.devices else None,
+        "tasks": _names(args.tasks) if args.tasks else None,
+        "items": args.items, "seed": args.seed, "baseline": args.baseline,
+        "heldout": True if args.heldout else None,
+    }  # fmt: skip
+    if args.sizes:
+        try:
+            sizes = tuple(int(v) for v in _names(args.sizes))
+        except ValueError:
+            raise CliError(f"--sizes takes integers separated by commas, got '{args.sizes}'", 2) from None
+        overrides["sizes_all"] = sizes
+    return overrides
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run a plan (profile, plan file, flags) or resume one; write manifest, records, summary."""
+    from .harness.plan import PlanError, build_plan, parse_shard
+    from .harness.records import RunDirError
+    from .harness.runner import Runner
+
+    progress = not args.no_progress
+    try:
+        if args.resume:
+            given = [f for f in ("profile", "plan", "systems", "devices", "tasks", "sizes", "items", "seed",
+                                 "shard", "out") if getattr(args, f)]  # fmt: skip
+            if given or args.heldout or args.baseline:
+                raise CliError("--resume continues the run as planned; drop the other plan options", 2)
+            runner = Runner.resume(args.resume, progress=progress)
+        else:
+            overrides = _plan_overrides(args)
+            sizes_all = overrides.pop("sizes_all", None)
+            profile = args.profile or (None if args.plan else "quick")
+            plan = build_plan(profile, args.plan, overrides)
+            if sizes_all is not None:
+                plan = build_plan(profile, args.plan,
+                                  {**overrides, "sizes": {t: sizes_all for t in plan.tasks}})  # fmt: skip
+            shard = parse_shard(args.shard) if args.shard else None
+            out = args.out or str(Path("results") / _run_id(plan, shard))
+            runner = Runner.start(plan, out, shard, progress=progress)
+        runner.run()
+    except PlanError as err:
+        raise CliError(str(err), 2) from None
+    except RunDirError as err:
+        raise CliError(str(err), EXIT_FILE) from None
+    return 0
+
+
+def _run_id(plan, shard) -> str:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    name = plan.profile or "plan"
+    suffix = f"-shard{shard[0]}of{shard[1]}" if shard else ""
+    return f"{name}-{'+'.join(plan.devices)}-{stamp}{suffix}"
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    """Combine shards of one plan into one run folder."""
+    from .harness.records import RunDirError
+    from .harness.runner import merge
+    from .harness.summary import compact_table
+
+    try:
+        rows = merge(args.run_dirs, args.out)
+    except RunDirError as err:
+        raise CliError(str(err), EXIT_FILE) from None
+    print(compact_table(rows))
+    print(f"wrote {args.out}/manifest.json, records.jsonl, summary.csv", file=sys.stderr)
+    return 0
+
+
 def _add_runtime_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint", help="checkpoint folder (default: the shipped model)")
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
-    parser.add_argument("--dtype", default="fp32", choices=("fp32", "bf16", "fp16"),
-                        help="fp32 on CPU; bf16 or fp16 on CUDA")
-    parser.add_argument("--threads", default="auto",
-                        help="torch CPU threads, or 'auto' to measure and pick the fastest")
+    parser.add_argument(
+        "--dtype", default="fp32", choices=("fp32", "bf16", "fp16"), help="fp32 on CPU; bf16 or fp16 on CUDA"
+    )
+    parser.add_argument(
+        "--threads", default="auto", help="torch CPU threads, or 'auto' to measure and pick the fastest"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -368,15 +455,31 @@ def build_parser() -> argparse.ArgumentParser:
         "assembly error, 127 when a file cannot be read.",
     )
     run.add_argument("program", help="RISC-V assembly source (GNU as syntax)")
-    run.add_argument("--max-steps", type=int, default=DEFAULT_MAX_STEPS, metavar="N",
-                     help="step limit: trap after N retired instructions (default %(default)s)")
-    run.add_argument("--memory", type=_byte_size, default=DEFAULT_MEMORY_SIZE, metavar="BYTES",
-                     help="address-space size; the stack starts at its top (default 16M)")
-    run.add_argument("--stats-json", metavar="PATH",
-                     help="write retired instructions, exit code, trap and wall time as JSON")
+    run.add_argument(
+        "--max-steps",
+        type=int,
+        default=DEFAULT_MAX_STEPS,
+        metavar="N",
+        help="step limit: trap after N retired instructions (default %(default)s)",
+    )
+    run.add_argument(
+        "--memory",
+        type=_byte_size,
+        default=DEFAULT_MEMORY_SIZE,
+        metavar="BYTES",
+        help="address-space size; the stack starts at its top (default 16M)",
+    )
+    run.add_argument(
+        "--stats-json",
+        metavar="PATH",
+        help="write retired instructions, exit code, trap and wall time as JSON",
+    )
     run.add_argument("--trace", metavar="PATH", help="write a per-instruction trace")
-    run.add_argument("--trace-format", choices=("jsonl", "text"),
-                     help="trace format (default: jsonl for *.jsonl paths, else text)")
+    run.add_argument(
+        "--trace-format",
+        choices=("jsonl", "text"),
+        help="trace format (default: jsonl for *.jsonl paths, else text)",
+    )
     run.set_defaults(func=cmd_rv_run)
 
     asm = rv_commands.add_parser("asm", help="print the expanded listing of a program")
@@ -441,6 +544,34 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("checkpoint")
     export.add_argument("out")
     export.set_defaults(func=cmd_lm_export_hf)
+
+    run_parser = commands.add_parser(
+        "run", help="the comparison: both sides over the battery, measured and recorded",
+        description="Run a plan: systems x devices x tasks x sizes x items. Start from a profile "
+        "(--profile, default quick) or a TOML plan (--plan); flags override both. Writes "
+        "manifest.json, records.jsonl (one line per item, flushed as produced) and summary.csv "
+        "into --out (default results/<run-id>).",
+    )  # fmt: skip
+    run_parser.add_argument("--profile", help="quick (default) or full")
+    run_parser.add_argument("--plan", help="a TOML plan file")
+    run_parser.add_argument("--systems", help="comma-separated: rv-ref, qemu, lm-builtin, ...")
+    run_parser.add_argument("--devices", help="comma-separated: cpu, cuda")
+    run_parser.add_argument("--tasks", help="comma-separated task names (default: all)")
+    run_parser.add_argument("--sizes", help="comma-separated sizes for every task")
+    run_parser.add_argument("--items", type=int, help="items per cell")
+    run_parser.add_argument("--seed", type=int, help="item seed")
+    run_parser.add_argument("--heldout", action="store_true", help="give models the held-out templates")
+    run_parser.add_argument("--baseline", help="the system ratios are taken against")
+    run_parser.add_argument("--out", help="run folder (default results/<run-id>)")
+    run_parser.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run")
+    run_parser.add_argument("--shard", metavar="I/N", help="run only the I-th of N deterministic slices")
+    run_parser.add_argument("--no-progress", action="store_true", help="print nothing while running")
+    run_parser.set_defaults(func=cmd_run)
+
+    merge_parser = commands.add_parser("merge", help="combine shards of one plan into one run folder")
+    merge_parser.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
+    merge_parser.add_argument("--out", required=True, help="the merged run folder")
+    merge_parser.set_defaults(func=cmd_merge)
 
     demo = commands.add_parser("demo", help="the machine's samples, then both sides on battery items")
     demo.set_defaults(func=cmd_demo)

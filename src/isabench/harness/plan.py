@@ -1,0 +1,246 @@
+"""What a run measures: systems x devices x tasks x sizes x items, from a profile, a TOML file
+and command-line flags, checked before anything runs.
+
+A plan is data only. `cells()` enumerates it in a fixed order, so a shard (`--shard i/n`) is
+a deterministic slice and a resumed run knows exactly which items are still missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ..tasks import TASKS, TaskError, get_task
+
+DEFAULT_SEED = 777_000  # the model card's evaluation seed: never a training seed
+
+
+class PlanError(ValueError):
+    """A plan that cannot run: unknown system, task or size, a device that is not here, ..."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One (system, device, task, size) with its item indices."""
+
+    system: str
+    device: str
+    task: str
+    size: int
+    indices: tuple[int, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.system} {self.device} {self.task}/{self.size}"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything that decides which items are run and how; saved in the run's manifest."""
+
+    systems: tuple[str, ...] = ("rv-ref", "lm-builtin")
+    devices: tuple[str, ...] = ("cpu",)
+    tasks: tuple[str, ...] = tuple(TASKS)
+    # sizes per task; a task missing here uses `size_rule`
+    sizes: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    size_rule: str = "quick"  # "quick" (2nd to 5th default sizes), "all" (every default size)
+    items: int = 10
+    seed: int = DEFAULT_SEED
+    heldout: bool = False  # the model gets held-out instruction templates
+    baseline: str = ""  # the system the ratios compare against; "" = first machine system
+    item_timeout_s: float = 120.0
+    max_steps: int = 200_000_000  # the machine's fuel per item
+    memory_size: int = 1 << 20  # the machine's address space per item (all battery programs fit)
+    options: dict[str, dict] = field(default_factory=dict)  # per-system options, e.g. batch_size
+    profile: str = ""
+
+    def task_sizes(self, task: str) -> tuple[int, ...]:
+        if task in self.sizes:
+            return tuple(self.sizes[task])
+        defaults = get_task(task).sizes
+        if self.size_rule == "all":
+            return defaults
+        picks = [defaults[i] for i in (1, 2, 3, 4) if i < len(defaults)]
+        return tuple(dict.fromkeys(picks))
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """(system, device) pairs: every system on every plan device it supports."""
+        from .systems import supported_devices
+
+        return [(s, d) for s in self.systems for d in self.devices if d in supported_devices(s)]
+
+    def cells(self) -> list[Cell]:
+        indices = tuple(range(self.items))
+        return [
+            Cell(system, device, task, size, indices)
+            for system, device in self.pairs()
+            for task in self.tasks
+            for size in self.task_sizes(task)
+        ]
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["sizes"] = {k: list(v) for k, v in self.sizes.items()}
+        return json.loads(json.dumps(data))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Plan:
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise PlanError(f"unknown plan key(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+        data = dict(data)
+        for key in ("systems", "devices", "tasks"):
+            if key in data:
+                if isinstance(data[key], str):
+                    data[key] = [data[key]]
+                if not isinstance(data[key], list | tuple) or not all(isinstance(v, str) for v in data[key]):
+                    raise PlanError(f"plan key '{key}' must be a list of names, got {data[key]!r}")
+                data[key] = tuple(data[key])
+        if "tasks" in data and data["tasks"] in (("all",), ("*",)):
+            data["tasks"] = tuple(TASKS)
+        if "sizes" in data:
+            sizes = data["sizes"]
+            if not isinstance(sizes, dict):
+                raise PlanError(f"plan key 'sizes' must be a table of task = [sizes], got {sizes!r}")
+            data["sizes"] = {
+                str(k): tuple(v) if isinstance(v, list | tuple) else (v,) for k, v in sizes.items()
+            }
+        try:
+            return cls(**data)
+        except TypeError as err:
+            raise PlanError(f"bad plan: {err}") from None
+
+    @property
+    def digest(self) -> str:
+        """A short hash of the plan: shards and resumed runs must carry the same one."""
+        blob = json.dumps(self.as_dict(), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+    def validate(self) -> None:
+        """Raise PlanError naming the first thing that cannot run."""
+        from .systems import SYSTEMS, check_device, supported_devices
+
+        if not self.systems:
+            raise PlanError("the plan has no systems")
+        for name in self.systems:
+            if name not in SYSTEMS:
+                raise PlanError(f"unknown system '{name}' (known: {', '.join(SYSTEMS)})")
+        if not self.devices:
+            raise PlanError("the plan has no devices")
+        for device in self.devices:
+            check_device(device)
+        for name in self.systems:
+            if not set(supported_devices(name)) & set(self.devices):
+                raise PlanError(
+                    f"system '{name}' runs on {', '.join(supported_devices(name))}, "
+                    f"not on {', '.join(self.devices)}"
+                )
+        for name in self.options:
+            if name not in self.systems:
+                raise PlanError(f"options given for '{name}', which is not among the plan's systems")
+        if not self.tasks:
+            raise PlanError("the plan has no tasks")
+        for task in self.tasks:
+            try:
+                get_task(task)
+            except TaskError as err:
+                raise PlanError(str(err)) from None
+        for task in self.sizes:
+            if task not in self.tasks:
+                raise PlanError(f"sizes given for '{task}', which is not among the plan's tasks")
+        if self.size_rule not in ("quick", "all"):
+            raise PlanError(f"size_rule must be 'quick' or 'all', got '{self.size_rule}'")
+        for task in self.tasks:
+            for size in self.task_sizes(task):
+                try:
+                    get_task(task).check_size(size)
+                except TaskError as err:
+                    raise PlanError(str(err)) from None
+        if not isinstance(self.items, int) or self.items < 1:
+            raise PlanError(f"items per cell must be a positive integer, got {self.items!r}")
+        if not isinstance(self.seed, int) or self.seed < 0:
+            raise PlanError(f"seed must be a non-negative integer, got {self.seed!r}")
+        if self.baseline and self.baseline not in self.systems:
+            raise PlanError(f"baseline '{self.baseline}' is not among the plan's systems")
+        if self.item_timeout_s <= 0:
+            raise PlanError(f"item_timeout_s must be positive, got {self.item_timeout_s}")
+
+    def baseline_system(self) -> str:
+        """The system ratios are taken against: the plan's choice, else its first machine."""
+        from .systems import SYSTEMS
+
+        if self.baseline:
+            return self.baseline
+        machines = [s for s in self.systems if SYSTEMS[s].kind == "machine"]
+        return machines[0] if machines else self.systems[0]
+
+
+PROFILES: dict[str, Plan] = {
+    # every task at its 2nd to 5th default sizes (lm-builtin trained on the first three)
+    # and on the two past them, 40 items per cell, on CPU: well under 5 minutes on 2 cores
+    "quick": Plan(profile="quick", systems=("rv-ref", "lm-builtin"), size_rule="quick", items=40),
+    # every task at every default size, 100 items per cell, every CPU system incl. the qemu peer
+    "full": Plan(profile="full", systems=("rv-ref", "qemu", "lm-builtin"), size_rule="all", items=100),
+}
+
+
+def load_plan_file(path: str | Path) -> dict:
+    """A TOML plan: top-level keys of Plan, and [options.<system>] tables."""
+    import tomllib
+
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise PlanError(f"{path}: no such plan file") from None
+    except OSError as err:
+        raise PlanError(f"{path}: cannot read: {err.strerror}") from None
+    except tomllib.TOMLDecodeError as err:
+        raise PlanError(f"{path}: not valid TOML: {err}") from None
+    return data.get("plan", data) if isinstance(data.get("plan"), dict) else data
+
+
+def build_plan(
+    profile: str | None = None, plan_file: str | Path | None = None, overrides: dict | None = None
+) -> Plan:
+    """Profile, then plan file, then flags: each later one wins, key by key; then validated."""
+    if profile is not None and profile not in PROFILES:
+        raise PlanError(f"unknown profile '{profile}' (known: {', '.join(PROFILES)})")
+    data = PROFILES[profile].as_dict() if profile else Plan().as_dict()
+    if plan_file is not None:
+        from_file = load_plan_file(plan_file)
+        if "profile" in from_file and profile is None:
+            name = from_file["profile"]
+            if name not in PROFILES:
+                raise PlanError(f"{plan_file}: unknown profile '{name}' (known: {', '.join(PROFILES)})")
+            data = PROFILES[name].as_dict()
+        data.update(from_file)
+    data.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    plan = Plan.from_dict(data)
+    plan.validate()
+    return plan
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """'i/n' (1-based) -> (i, n)."""
+    try:
+        i, n = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise PlanError(f"--shard must look like i/n (e.g. 2/8), got '{text}'") from None
+    if not 1 <= i <= n:
+        raise PlanError(f"--shard {text}: need 1 <= i <= n")
+    return i, n
+
+
+def shard_cells(cells: list[Cell], shard: tuple[int, int] | None) -> list[Cell]:
+    """Cells k with k % n == i - 1: every cell in exactly one shard, systems spread evenly."""
+    if shard is None:
+        return cells
+    i, n = shard
+    return [cell for k, cell in enumerate(cells) if k % n == i - 1]
+
+
+__all__ = ["Cell", "Plan", "PlanError", "PROFILES", "build_plan", "parse_shard", "shard_cells"]

@@ -1,0 +1,489 @@
+"""`isabench run`: every planned item through its system, measured the same way, recorded at once.
+
+One code path times every system: `measure_chunk` wraps a system's `run()` call for one item
+(or one batch) with the clock, CPU time, the RSS sampler, the device peak and the energy
+counter. Each item's record is appended and flushed before the next call starts, so a killed
+run loses at most the call in flight and `--resume` picks up exactly the missing items.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from ..tasks import Item, Task, get_task
+from .measure import ItemTimeout, RssSampler, deadline, energy_meter, environment, now_iso
+from .plan import Cell, Plan, PlanError, shard_cells
+from .records import (
+    RecordWriter,
+    RunDirError,
+    read_manifest,
+    read_records,
+    record_key,
+    write_manifest,
+)
+from .summary import compact_table, percentile, summarize, write_summary
+from .systems import EmptySystem, Outcome, System, SystemUnavailable, make_system
+
+RECORD_FORMAT = 1
+OVERHEAD_ITEMS = 200
+
+
+@dataclass
+class Measured:
+    """One timed call: its outcomes and what the harness measured around it."""
+
+    outcomes: list[Outcome]
+    wall_s: float
+    cpu_s: float
+    peak_rss_bytes: int
+    peak_device_bytes: int | None
+    energy_j: float | None
+    error: dict | None
+
+
+def _device_reset(device: str) -> None:
+    if device == "cuda":
+        import torch
+
+        torch.cuda.reset_peak_memory_stats()
+
+
+def _device_peak(device: str) -> int | None:
+    if device == "cuda":
+        import torch
+
+        return int(torch.cuda.max_memory_allocated())
+    return None
+
+
+def _is_oom(err: BaseException) -> bool:
+    if isinstance(err, MemoryError):
+        return True
+    try:
+        import torch
+
+        return isinstance(err, torch.OutOfMemoryError)
+    except (ImportError, AttributeError):
+        return False
+
+
+def measure_chunk(
+    system: System, task: Task, items: list[Item], sampler: RssSampler, meter, timeout_s: float
+) -> Measured:
+    """Time one call of system.run(task, items); never raises for the system's own failures."""
+    error = None
+    outcomes: list[Outcome] = []
+    system.sync()
+    _device_reset(system.device)
+    energy_before = meter.read() if meter is not None else None
+    sampler.start_window()
+    gc.disable()  # as timeit does: a collection owed by earlier work runs after the clock stops
+    cpu_start = time.process_time()
+    start = time.perf_counter_ns()
+    try:
+        with deadline(timeout_s * len(items)):
+            outcomes = system.run(task, items)
+            system.sync()
+    except ItemTimeout as err:
+        error = {"kind": "timeout", "message": str(err)}
+    except Exception as err:  # a system's failure becomes the items' error records
+        kind = "oom" if _is_oom(err) else "exception"
+        error = {"kind": kind, "message": f"{type(err).__name__}: {err}".splitlines()[0][:500]}
+    finally:
+        wall = (time.perf_counter_ns() - start) / 1e9
+        cpu = time.process_time() - cpu_start
+        gc.enable()
+    peak = sampler.end_window()
+    energy = meter.joules(energy_before, meter.read()) if meter is not None else None
+    device_peak = _device_peak(system.device)
+    if error is None and len(outcomes) != len(items):
+        error = {
+            "kind": "exception",
+            "message": f"{system.name} answered {len(outcomes)} of {len(items)} items",
+        }
+    if error is None:
+        try:
+            system.account(task, items, outcomes)
+        except Exception as err:
+            error = {"kind": "exception", "message": f"accounting: {type(err).__name__}: {err}"[:500]}
+    if error is not None:
+        if error["kind"] == "oom" and system.device == "cuda":
+            import torch
+
+            torch.cuda.empty_cache()
+        outcomes = [Outcome(output="", error=error) for _ in items]
+    return Measured(outcomes, wall, cpu, peak, device_peak, energy, error)
+
+
+def make_records(
+    run_id: str, system: System, task: Task, items: list[Item], measured: Measured, energy_source: str | None
+) -> list[dict]:
+    """Per-item records: shared costs (wall, CPU, energy) are the call's divided by its size."""
+    import torch
+
+    n = len(items)
+    batch = None
+    if n > 1 or system.batchable:
+        batch = {
+            "size": n,
+            "latency_s": measured.wall_s,
+            "cpu_time_s": measured.cpu_s,
+            "energy_j": measured.energy_j,
+            "system": measured.outcomes[0].batch or None,
+        }
+    records = []
+    for item, outcome in zip(items, measured.outcomes, strict=True):
+        error = outcome.error
+        tpot = None
+        if outcome.tokens_out and outcome.tokens_out > 1 and outcome.lane_latency_s is not None:
+            tpot = (outcome.lane_latency_s - outcome.ttft_s) / (outcome.tokens_out - 1)
+        records.append(
+            {
+                "format": RECORD_FORMAT,
+                "run_id": run_id,
+                "system": system.name,
+                "device": system.device,
+                "task": task.name,
+                "size": item.size,
+                "seed": item.seed,
+                "index": item.index,
+                "heldout": item.heldout,
+                "template": item.template,
+                "input": item.input,
+                "expected": item.expected,
+                "output": outcome.output,
+                "correct": error is None and task.score(outcome.output, item),
+                "error": error,
+                "latency_s": measured.wall_s / n,
+                "cpu_time_s": measured.cpu_s / n,
+                "ops": outcome.ops,
+                "ops_unit": system.ops_unit,
+                "tokens_in": outcome.tokens_in,
+                "tokens_out": outcome.tokens_out,
+                "ttft_s": outcome.ttft_s,
+                "tpot_s": tpot,
+                "lane_latency_s": outcome.lane_latency_s,
+                "arch_bytes": outcome.arch_bytes,
+                "arch_detail": outcome.arch_detail or None,
+                "peak_rss_bytes": measured.peak_rss_bytes,
+                "peak_device_bytes": measured.peak_device_bytes,
+                "energy_j": measured.energy_j / n if measured.energy_j is not None else None,
+                "energy_source": energy_source if measured.energy_j is not None else None,
+                "batch_size": n,
+                "batch": batch,
+                "threads": torch.get_num_threads(),
+                "detail": outcome.detail or None,
+                "time": now_iso(),
+            }
+        )
+    return records
+
+
+def measure_overhead(sampler: RssSampler, task: Task, seed: int) -> dict:
+    """The harness's own cost per call: an empty system through measure_chunk."""
+    empty = EmptySystem()
+    items = [task.item(task.sizes[0], seed, i) for i in range(OVERHEAD_ITEMS)]
+    walls, cpus = [], []
+    for item in items:
+        measured = measure_chunk(empty, task, [item], sampler, None, 60)
+        walls.append(measured.wall_s)
+        cpus.append(measured.cpu_s)
+    return {
+        "calls": len(items),
+        "latency_p50_s": percentile(walls, 50),
+        "latency_mean_s": sum(walls) / len(walls),
+        "latency_p99_s": percentile(walls, 99),
+        "cpu_time_mean_s": sum(cpus) / len(cpus),
+        "note": "included in every item's latency_s, not subtracted",
+    }
+
+
+class Runner:
+    """Runs a plan (or one shard of it) into a run folder."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        run_dir: Path,
+        shard: tuple[int, int] | None = None,
+        log: TextIO = sys.stderr,
+        progress: bool = True,
+    ):
+        self.plan, self.run_dir, self.shard, self.log, self.progress = (
+            plan,
+            Path(run_dir),
+            shard,
+            log,
+            progress,
+        )
+
+    # -- starting and resuming ------------------------------------------------------------------
+    @classmethod
+    def start(cls, plan: Plan, run_dir: str | Path, shard=None, log=sys.stderr, progress=True) -> Runner:
+        run_dir = Path(run_dir)
+        if (run_dir / "records.jsonl").exists() or (run_dir / "manifest.json").exists():
+            raise RunDirError(
+                f"{run_dir}: already holds a run; continue it with --resume {run_dir} or choose another --out"
+            )
+        try:
+            run_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise RunDirError(f"{run_dir}: cannot create the run folder: {err.strerror}") from None
+        runner = cls(plan, run_dir, shard, log, progress)
+        runner.manifest = {
+            "format": RECORD_FORMAT,
+            "run_id": run_dir.name,
+            "plan": plan.as_dict(),
+            "plan_digest": plan.digest,
+            "shard": list(shard) if shard else None,
+            "status": "running",
+            "started": now_iso(),
+            "finished": None,
+            "sessions": [],
+            "systems": {},
+            "warmup": "one untimed call per (system, device, task) before timing",
+        }
+        return runner
+
+    @classmethod
+    def resume(cls, run_dir: str | Path, log=sys.stderr, progress=True) -> Runner:
+        manifest = read_manifest(run_dir)
+        try:
+            plan = Plan.from_dict(manifest["plan"])
+        except (KeyError, PlanError) as err:
+            raise RunDirError(f"{Path(run_dir) / 'manifest.json'}: no usable plan ({err})") from None
+        plan.validate()
+        shard = tuple(manifest["shard"]) if manifest.get("shard") else None
+        runner = cls(plan, Path(run_dir), shard, log, progress)
+        runner.manifest = manifest
+        runner.manifest["status"] = "running"
+        return runner
+
+    # -- the run --------------------------------------------------------------------------------
+    def run(self) -> list[dict]:
+        """Run every missing item; write the summary; return the summary rows."""
+        plan = self.plan
+        done = {record_key(r) for r in read_records(self.run_dir, repair=True)}
+        cells = shard_cells(plan.cells(), self.shard)
+        planned = sum(len(c.indices) for c in cells)
+        todo = [
+            (c, [i for i in c.indices if (c.system, c.device, c.task, c.size, plan.heldout, i) not in done])
+            for c in cells
+        ]
+        todo = [(c, idx) for c, idx in todo if idx]
+        remaining = sum(len(idx) for _, idx in todo)
+        session = {
+            "started": now_iso(),
+            "finished": None,
+            "environment": environment(),
+            "items_before": planned - remaining,
+        }
+        self.manifest["sessions"].append(session)
+        self.manifest["items_planned"] = planned
+        write_manifest(self.run_dir, self.manifest)
+        self._say(
+            f"isabench run: {len(cells)} cells, {planned} items planned, {planned - remaining} already "
+            f"recorded, {remaining} to run -> {self.run_dir}"
+        )
+
+        writer = RecordWriter(self.run_dir)
+        systems: dict[tuple[str, str], System] = {}
+        status = "complete"
+        try:
+            with RssSampler() as sampler:
+                if "harness_overhead" not in self.manifest:
+                    self.manifest["harness_overhead"] = measure_overhead(
+                        sampler, get_task(plan.tasks[0]), plan.seed
+                    )
+                self._setup_systems(systems, {(c.system, c.device) for c, _ in todo})
+                write_manifest(self.run_dir, self.manifest)
+                meters = {d: energy_meter(d) for d in {c.device for c, _ in todo}}
+                self.manifest["energy"] = {d: note for d, (_, note) in meters.items()}
+                warmed: set[tuple] = set()
+                finished = 0
+                for number, (cell, indices) in enumerate(todo, start=1):
+                    meter, _ = meters[cell.device]
+                    finished += self._run_cell(
+                        cell,
+                        indices,
+                        systems[(cell.system, cell.device)],
+                        sampler,
+                        meter,
+                        writer,
+                        warmed,
+                        f"[{number}/{len(todo)}]",
+                    )
+        except KeyboardInterrupt:
+            status = "interrupted"
+        finally:
+            writer.close()
+            session["finished"] = now_iso()
+            rows = self.write_summary()
+            self.manifest["status"] = status if self._missing() == 0 or status != "complete" else "incomplete"
+            self.manifest["finished"] = now_iso()
+            self.manifest["items_recorded"] = len(read_records(self.run_dir))
+            write_manifest(self.run_dir, self.manifest)
+        if status == "interrupted":
+            self._say(
+                f"interrupted: {self.manifest['items_recorded']} items recorded; continue with "
+                f"isabench run --resume {self.run_dir}"
+            )
+            raise KeyboardInterrupt
+        self._say("\n" + compact_table(rows))
+        self._say(f"wrote {self.run_dir}/manifest.json, records.jsonl, summary.csv")
+        return rows
+
+    def _setup_systems(self, systems: dict, pairs: set) -> None:
+        for name, device in sorted(pairs):
+            system = make_system(name, device, self.plan)
+            try:
+                info = system.setup()
+            except SystemUnavailable as err:
+                raise PlanError(str(err)) from None
+            systems[(name, device)] = system
+            self.manifest["systems"][f"{name}@{device}"] = {**system.describe(), **info}
+
+    def _run_cell(
+        self,
+        cell: Cell,
+        indices: list[int],
+        system: System,
+        sampler,
+        meter,
+        writer,
+        warmed: set,
+        counter: str,
+    ) -> int:
+        from tqdm import tqdm
+
+        plan = self.plan
+        task = get_task(cell.task)
+        items = [task.item(cell.size, plan.seed, i, plan.heldout) for i in indices]
+        source = getattr(meter, "source", None)
+        try:
+            system.prepare(task)
+        except Exception as err:  # the whole cell fails; its items say why
+            error = {"kind": "prepare", "message": f"{type(err).__name__}: {err}".splitlines()[0][:500]}
+            failed = Measured(
+                [Outcome(output="", error=error) for _ in items], 0.0, 0.0, 0, None, None, error
+            )
+            for record in make_records(self.run_dir.name, system, task, items, failed, None):
+                writer.write(record)
+            self._say(f"{counter} {cell.label}: failed to prepare: {error['message']}")
+            return len(items)
+        if (cell.system, cell.device, cell.task) not in warmed:
+            measure_chunk(system, task, items[: system.batch_size], sampler, meter, plan.item_timeout_s)
+            warmed.add((cell.system, cell.device, cell.task))
+        right = errors = 0
+        seconds = 0.0
+        with tqdm(
+            total=len(items),
+            desc=cell.label,
+            unit="item",
+            leave=False,
+            file=self.log,
+            disable=not self.progress or not self.log.isatty(),
+        ) as bar:
+            for start in range(0, len(items), system.batch_size):
+                chunk = items[start : start + system.batch_size]
+                measured = measure_chunk(system, task, chunk, sampler, meter, plan.item_timeout_s)
+                for record in make_records(self.run_dir.name, system, task, chunk, measured, source):
+                    writer.write(record)
+                    right += record["correct"]
+                    errors += record["error"] is not None
+                seconds += measured.wall_s
+                bar.update(len(chunk))
+        self._say(
+            f"{counter} {cell.label}: {right}/{len(items)} right, {errors} errors, "
+            f"{seconds / len(items) * 1e3:.2f} ms/item"
+        )
+        return len(items)
+
+    def _missing(self) -> int:
+        done = {record_key(r) for r in read_records(self.run_dir)}
+        return sum(
+            1
+            for c in shard_cells(self.plan.cells(), self.shard)
+            for i in c.indices
+            if (c.system, c.device, c.task, c.size, self.plan.heldout, i) not in done
+        )
+
+    def write_summary(self) -> list[dict]:
+        return write_run_summary(self.run_dir, self.plan)
+
+    def _say(self, text: str) -> None:
+        if self.progress:
+            print(text, file=self.log, flush=True)
+
+
+def write_run_summary(run_dir: Path, plan: Plan) -> list[dict]:
+    order = [(c.system, c.device, c.task, c.size) for c in plan.cells()]
+    rows = summarize(read_records(run_dir), plan.baseline_system(), order)
+    write_summary(run_dir, rows)
+    return rows
+
+
+def merge(run_dirs: list[str | Path], out: str | Path, log: TextIO = sys.stderr) -> list[dict]:
+    """Combine shards (or any runs of one plan) into one run folder."""
+    import json
+
+    manifests = [read_manifest(d) for d in run_dirs]
+    digests = {m.get("plan_digest") for m in manifests}
+    if len(digests) != 1:
+        raise RunDirError(
+            "these runs have different plans (plan_digest differs); only shards of one plan merge"
+        )
+    out = Path(out)
+    if (out / "records.jsonl").exists():
+        raise RunDirError(f"{out}: already holds a run; choose another --out")
+    out.mkdir(parents=True, exist_ok=True)
+    plan = Plan.from_dict(manifests[0]["plan"])
+    seen: dict[tuple, dict] = {}
+    duplicates = 0
+    for run_dir in run_dirs:
+        for record in read_records(run_dir):
+            key = record_key(record)
+            if key in seen:
+                duplicates += 1
+                continue
+            seen[key] = record
+    with open(out / "records.jsonl", "w", encoding="utf-8") as handle:
+        for record in seen.values():
+            handle.write(json.dumps(record, separators=(",", ":")) + "\n")
+    shards = sorted(tuple(m["shard"]) for m in manifests if m.get("shard"))
+    planned = sum(len(c.indices) for c in plan.cells())
+    wanted = {(c.system, c.device, c.task, c.size, plan.heldout, i) for c in plan.cells() for i in c.indices}
+    missing = len(wanted - set(seen))
+    manifest = {
+        "format": RECORD_FORMAT,
+        "run_id": out.name,
+        "plan": manifests[0]["plan"],
+        "plan_digest": manifests[0]["plan_digest"],
+        "shard": None,
+        "merged_from": [
+            {"run_dir": str(d), "run_id": m.get("run_id"), "shard": m.get("shard"), "status": m.get("status")}
+            for d, m in zip(run_dirs, manifests, strict=True)
+        ],
+        "status": "complete" if missing == 0 else "incomplete",
+        "started": min(m.get("started") or "" for m in manifests),
+        "finished": now_iso(),
+        "sessions": [s for m in manifests for s in m.get("sessions", [])],
+        "systems": {k: v for m in manifests for k, v in m.get("systems", {}).items()},
+        "harness_overhead": manifests[0].get("harness_overhead"),
+        "energy": manifests[0].get("energy"),
+        "warmup": manifests[0].get("warmup"),
+        "items_planned": planned,
+        "items_recorded": len(seen),
+        "duplicates_dropped": duplicates,
+        "shards_merged": [list(s) for s in shards],
+    }
+    write_manifest(out, manifest)
+    rows = write_run_summary(out, plan)
+    if missing:
+        print(f"warning: {missing} of {planned} planned items are in none of the merged runs", file=log)
+    return rows

@@ -1,0 +1,235 @@
+"""From records to summary.csv: one row per (system, device, task, size), with accuracy and its
+Wilson interval, latency percentiles, cost per correct answer and ratios to the baseline."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+from .records import SUMMARY
+
+Z95 = 1.959963984540054
+
+COLUMNS = (
+    "system",
+    "device",
+    "task",
+    "size",
+    "n",
+    "errors",
+    "correct",
+    "accuracy",
+    "accuracy_low",
+    "accuracy_high",
+    "latency_p50_s",
+    "latency_p95_s",
+    "latency_p99_s",
+    "latency_mean_s",
+    "time_total_s",
+    "throughput_items_per_s",
+    "cpu_time_mean_s",
+    "ops_unit",
+    "ops_mean",
+    "tokens_in_mean",
+    "tokens_out_mean",
+    "ttft_p50_s",
+    "tpot_p50_s",
+    "arch_bytes_mean",
+    "peak_rss_bytes_max",
+    "peak_device_bytes_max",
+    "energy_j_mean",
+    "cost_per_correct_s",
+    "cost_per_correct_ops",
+    "cost_per_correct_j",
+    "baseline",
+    "ratio_latency",
+    "ratio_ops",
+    "ratio_cost_per_correct_s",
+    "ratio_cost_per_correct_j",
+    "ratio_arch_bytes",
+)
+
+
+RATIOS = (
+    "ratio_latency",
+    "ratio_ops",
+    "ratio_cost_per_correct_s",
+    "ratio_cost_per_correct_j",
+    "ratio_arch_bytes",
+)
+
+
+def wilson(correct: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """The Wilson score interval for a binomial proportion (95 % by default)."""
+    if n == 0:
+        return math.nan, math.nan
+    p = correct / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    low = 0.0 if correct == 0 else max(0.0, centre - half)  # exact at the ends, not 1e-17 off
+    high = 1.0 if correct == n else min(1.0, centre + half)
+    return low, high
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Linear-interpolated percentile (numpy's default method); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _mean(values: list) -> float | None:
+    values = [v for v in values if v is not None]
+    return sum(values) / len(values) if values else None
+
+
+def _max(values: list):
+    values = [v for v in values if v is not None]
+    return max(values) if values else None
+
+
+def _ratio(a, b):
+    if a is None or b is None or b == 0 or (isinstance(a, float) and math.isinf(a)) or math.isinf(b):
+        return None
+    return a / b
+
+
+def cell_row(records: list[dict]) -> dict:
+    """The summary of one cell's records (all of the same system, device, task and size)."""
+    first = records[0]
+    n = len(records)
+    errors = sum(1 for r in records if r.get("error"))
+    correct = sum(1 for r in records if r.get("correct"))
+    low, high = wilson(correct, n)
+    answered = [r for r in records if not r.get("error")]
+    latencies = [r["latency_s"] for r in answered if r.get("latency_s") is not None]
+    all_latency = [r["latency_s"] for r in records if r.get("latency_s") is not None]
+    ops = [r.get("ops") for r in records]
+    energies = [r.get("energy_j") for r in records]
+    total_s = sum(all_latency)
+    total_ops = sum(v for v in ops if v is not None) if any(v is not None for v in ops) else None
+    total_j = sum(energies) if energies and all(e is not None for e in energies) else None
+
+    def per_correct(total):
+        return total / correct if correct and total is not None else None
+
+    return {
+        "system": first["system"],
+        "device": first["device"],
+        "task": first["task"],
+        "size": first["size"],
+        "n": n,
+        "errors": errors,
+        "correct": correct,
+        "accuracy": correct / n,
+        "accuracy_low": low,
+        "accuracy_high": high,
+        "latency_p50_s": percentile(latencies, 50),
+        "latency_p95_s": percentile(latencies, 95),
+        "latency_p99_s": percentile(latencies, 99),
+        "latency_mean_s": _mean(latencies),
+        "time_total_s": total_s,
+        "throughput_items_per_s": n / total_s if total_s > 0 else None,
+        "cpu_time_mean_s": _mean([r.get("cpu_time_s") for r in records]),
+        "ops_unit": first.get("ops_unit") or "",
+        "ops_mean": _mean(ops),
+        "tokens_in_mean": _mean([r.get("tokens_in") for r in records]),
+        "tokens_out_mean": _mean([r.get("tokens_out") for r in records]),
+        "ttft_p50_s": percentile([r["ttft_s"] for r in answered if r.get("ttft_s") is not None], 50),
+        "tpot_p50_s": percentile([r["tpot_s"] for r in answered if r.get("tpot_s") is not None], 50),
+        "arch_bytes_mean": _mean([r.get("arch_bytes") for r in records]),
+        "peak_rss_bytes_max": _max([r.get("peak_rss_bytes") for r in records]),
+        "peak_device_bytes_max": _max([r.get("peak_device_bytes") for r in records]),
+        "energy_j_mean": _mean(energies) if total_j is not None else None,
+        "cost_per_correct_s": per_correct(total_s if all_latency else None),
+        "cost_per_correct_ops": per_correct(total_ops),
+        "cost_per_correct_j": per_correct(total_j),
+    }
+
+
+def summarize(records: list[dict], baseline: str, order: list[tuple] | None = None) -> list[dict]:
+    """Rows per (system, device, task, size), in `order` when given, with ratios to the baseline
+    system on the same task and size (same device when it ran there, else CPU)."""
+    cells: dict[tuple, list[dict]] = {}
+    for record in records:
+        cells.setdefault((record["system"], record["device"], record["task"], record["size"]), []).append(
+            record
+        )
+    keys = [k for k in (order or []) if k in cells] + sorted(set(cells) - set(order or []), key=str)
+    rows = {key: cell_row(cells[key]) for key in keys}
+    for (system, device, task, size), row in rows.items():
+        base = rows.get((baseline, device, task, size)) or rows.get((baseline, "cpu", task, size))
+        row["baseline"] = baseline
+        row.update(dict.fromkeys(RATIOS))
+        if base is None or system == baseline:
+            continue
+        row["ratio_latency"] = _ratio(row["latency_mean_s"], base["latency_mean_s"])
+        row["ratio_ops"] = _ratio(row["ops_mean"], base["ops_mean"])
+        row["ratio_cost_per_correct_s"] = _ratio(row["cost_per_correct_s"], base["cost_per_correct_s"])
+        row["ratio_cost_per_correct_j"] = _ratio(row["cost_per_correct_j"], base["cost_per_correct_j"])
+        row["ratio_arch_bytes"] = _ratio(row["arch_bytes_mean"], base["arch_bytes_mean"])
+    return list(rows.values())
+
+
+def write_summary(run_dir: str | Path, rows: list[dict]) -> Path:
+    path = Path(run_dir) / SUMMARY
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({c: _csv_value(row.get(c)) for c in COLUMNS})
+    return path
+
+
+def _csv_value(value):
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return value
+
+
+def compact_table(rows: list[dict]) -> str:
+    """The end-of-run table: per system and device, accuracy and costs over all its cells."""
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        groups.setdefault((row["system"], row["device"]), []).append(row)
+    lines = [
+        f"{'system':<12} {'device':<6} {'items':>6} {'errors':>6} {'accuracy':>9} "
+        f"{'latency p50':>12} {'mean ops':>12} {'unit':<5} {'s / correct':>12}"
+    ]
+    for (system, device), cells in groups.items():
+        n = sum(r["n"] for r in cells)
+        correct = sum(r["correct"] for r in cells)
+        errors = sum(r["errors"] for r in cells)
+        p50 = percentile([r["latency_p50_s"] for r in cells if r["latency_p50_s"] is not None], 50)
+        ops = _mean([r["ops_mean"] for r in cells])
+        seconds = sum(r["time_total_s"] for r in cells)
+        lines.append(
+            f"{system:<12} {device:<6} {n:>6} {errors:>6} {correct / n:>8.1%} "
+            f"{_fmt_s(p50):>12} {_fmt_num(ops):>12} {cells[0]['ops_unit']:<5} "
+            f"{_fmt_s(seconds / correct) if correct else '-':>12}"
+        )
+    return "\n".join(lines)
+
+
+def _fmt_s(value) -> str:
+    if value is None:
+        return "-"
+    if value < 1e-3:
+        return f"{value * 1e6:.0f} us"
+    if value < 1:
+        return f"{value * 1e3:.1f} ms"
+    return f"{value:.2f} s"
+
+
+def _fmt_num(value) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.3g}"
