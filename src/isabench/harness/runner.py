@@ -334,7 +334,7 @@ class Runner:
                 f"isabench run --resume {self.run_dir}"
             )
             raise KeyboardInterrupt
-        self._say("\n" + compact_table(rows))
+        print(compact_table(rows), flush=True)
         self._say(f"wrote {self.run_dir}/manifest.json, records.jsonl, summary.csv")
         return rows
 
