@@ -283,15 +283,12 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_lm_eval(args: argparse.Namespace) -> int:
     """Per-task exact match: trained sizes and templates, held-out templates, beyond training."""
-    from .lm.checkpoint import read_config
     from .lm.data import DataConfig
     from .lm.evaluate import evaluate, markdown
     from .lm.paths import DEFAULT_CHECKPOINT
 
     runtime = _runtime(args)
-    trained = read_config(args.checkpoint or DEFAULT_CHECKPOINT).get("training", {})
-    data = DataConfig(**{k: tuple(v) if k == "tasks" else v for k, v in
-                         trained.get("train_config", {}).get("data", {}).items()})  # fmt: skip
+    data = DataConfig.of_checkpoint(args.checkpoint or DEFAULT_CHECKPOINT)
     if args.tasks:
         data = DataConfig(seed=data.seed, tasks=tuple(args.tasks),
                           trained_size_count=data.trained_size_count)  # fmt: skip
@@ -422,6 +419,83 @@ def cmd_merge(args: argparse.Namespace) -> int:
     print(compact_table(rows))
     print(f"wrote {args.out}/manifest.json, records.jsonl, summary.csv", file=sys.stderr)
     return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Tables, plots, REPORT.md and report.html from run folders (and benchmark JSON)."""
+    from .harness.records import RunDirError
+    from .report.build import make_report
+    from .report.data import ReportError
+
+    try:
+        written = make_report(args.run_dirs, args.out, args.benchmark_json)
+    except (RunDirError, ReportError) as err:
+        raise CliError(str(err), EXIT_FILE) from None
+    except OSError as err:
+        raise CliError(f"{args.out}: cannot write the report: {err.strerror}", EXIT_FILE) from None
+    for sentence in written["headline"]:
+        print(sentence)
+    print(f"wrote {written['report_md']}, {written['report_html']}, {len(written['plots'])} plots "
+          f"(PNG and SVG), {len(written['tables'])} tables", file=sys.stderr)  # fmt: skip
+    if args.browser_check:
+        return _browser_check(Path(written["report_html"]))
+    return 0
+
+
+def _browser_check(page: Path) -> int:
+    from .report.browser import BrowserError, check_page
+
+    try:
+        check = check_page(page, page.parent / "screenshot.png")
+    except BrowserError as err:
+        raise CliError(f"browser check: {err}", 1) from None
+    print(f"browser check of {page}: {check.describe()}; screenshot {check.screenshot}", file=sys.stderr)
+    return 0 if check.ok else 1
+
+
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    """Run a profile into results/<profile>-<device>/ and build its report: the comparison, end to end."""
+    import shutil
+
+    from .harness.plan import PlanError, build_plan
+    from .harness.records import RunDirError, read_manifest
+    from .harness.runner import Runner
+    from .report.browser import find_browser
+    from .report.build import make_report
+
+    devices = ["cpu"] if args.device == "cpu" else ["cpu", "cuda"]
+    try:
+        plan = build_plan(args.profile, None, {"devices": devices})
+    except PlanError as err:
+        raise CliError(str(err), 2) from None
+    out = Path(args.out or Path("results") / f"{args.profile}-{args.device}")
+    partial = out.with_name(out.name + ".partial")
+    started = time.perf_counter()
+    try:
+        if partial.exists() and (partial / "manifest.json").exists():
+            if read_manifest(partial).get("plan_digest") != plan.digest:
+                raise CliError(f"{partial}: an unfinished run of a different plan; remove it first", 2)
+            print(f"resuming the unfinished run in {partial}", file=sys.stderr)
+            runner = Runner.resume(partial, progress=not args.no_progress)
+        else:
+            runner = Runner.start(plan, partial, progress=not args.no_progress, run_id=out.name)
+        runner.run()
+    except PlanError as err:
+        raise CliError(str(err), 2) from None
+    except RunDirError as err:
+        raise CliError(str(err), EXIT_FILE) from None
+    if out.exists():
+        shutil.rmtree(out)
+    partial.rename(out)
+    written = make_report([out], out / "report")
+    for sentence in written["headline"]:
+        print(sentence)
+    print(f"reproduced {out} in {time.perf_counter() - started:.0f} s: {written['report_md']}, "
+          f"{written['report_html']}", file=sys.stderr)  # fmt: skip
+    if find_browser() is None:
+        print("(no Chromium here: browser check of report.html skipped)", file=sys.stderr)
+        return 0
+    return _browser_check(Path(written["report_html"]))
 
 
 def _add_runtime_options(parser: argparse.ArgumentParser) -> None:
@@ -572,6 +646,29 @@ def build_parser() -> argparse.ArgumentParser:
     merge_parser.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
     merge_parser.add_argument("--out", required=True, help="the merged run folder")
     merge_parser.set_defaults(func=cmd_merge)
+
+    report = commands.add_parser("report", help="tables, plots and a report from run folders")
+    report.add_argument("run_dirs", nargs="*", metavar="RUN_DIR",
+                        help="run folders (shards, devices) to combine")
+    report.add_argument("--benchmark-json", nargs="*", default=[], metavar="PATH",
+                        help="pytest-benchmark JSON files to include")
+    report.add_argument("--out", required=True, help="the report folder")
+    report.add_argument("--browser-check", action="store_true",
+                        help="open report.html in headless Chromium, check it and save screenshot.png")
+    report.set_defaults(func=cmd_report)
+
+    reproduce = commands.add_parser(
+        "reproduce", help="run a profile and build its report, end to end",
+        description="Runs the profile into results/<profile>-<device> (through a .partial folder that "
+        "a rerun resumes), replaces the previous results there, writes the report into its report/ "
+        "folder and, where Chromium is installed, checks report.html in it.",
+    )  # fmt: skip
+    reproduce.add_argument("--profile", default="quick", choices=("quick", "full"))
+    reproduce.add_argument("--device", default="cpu", choices=("cpu", "cuda"),
+                           help="cuda: models also on the GPU (machines stay on the CPU)")
+    reproduce.add_argument("--out", help="the results folder (default results/<profile>-<device>)")
+    reproduce.add_argument("--no-progress", action="store_true")
+    reproduce.set_defaults(func=cmd_reproduce)
 
     demo = commands.add_parser("demo", help="the machine's samples, then both sides on battery items")
     demo.set_defaults(func=cmd_demo)

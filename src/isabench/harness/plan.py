@@ -189,7 +189,10 @@ PROFILES: dict[str, Plan] = {
 
 def load_plan_file(path: str | Path) -> dict:
     """A TOML plan: top-level keys of Plan, and [options.<system>] tables."""
-    import tomllib
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
 
     try:
         with open(path, "rb") as handle:

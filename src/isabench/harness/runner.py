@@ -224,7 +224,8 @@ class Runner:
 
     # -- starting and resuming ------------------------------------------------------------------
     @classmethod
-    def start(cls, plan: Plan, run_dir: str | Path, shard=None, log=sys.stderr, progress=True) -> Runner:
+    def start(cls, plan: Plan, run_dir: str | Path, shard=None, log=sys.stderr, progress=True,
+              run_id: str | None = None) -> Runner:  # fmt: skip
         run_dir = Path(run_dir)
         if (run_dir / "records.jsonl").exists() or (run_dir / "manifest.json").exists():
             raise RunDirError(
@@ -237,7 +238,7 @@ class Runner:
         runner = cls(plan, run_dir, shard, log, progress)
         runner.manifest = {
             "format": RECORD_FORMAT,
-            "run_id": run_dir.name,
+            "run_id": run_id or run_dir.name,
             "plan": plan.as_dict(),
             "plan_digest": plan.digest,
             "shard": list(shard) if shard else None,
@@ -372,7 +373,7 @@ class Runner:
             failed = Measured(
                 [Outcome(output="", error=error) for _ in items], 0.0, 0.0, 0, None, None, error
             )
-            for record in make_records(self.run_dir.name, system, task, items, failed, None):
+            for record in make_records(self.manifest["run_id"], system, task, items, failed, None):
                 writer.write(record)
             self._say(f"{counter} {cell.label}: failed to prepare: {error['message']}")
             return len(items)
@@ -392,7 +393,7 @@ class Runner:
             for start in range(0, len(items), system.batch_size):
                 chunk = items[start : start + system.batch_size]
                 measured = measure_chunk(system, task, chunk, sampler, meter, plan.item_timeout_s)
-                for record in make_records(self.run_dir.name, system, task, chunk, measured, source):
+                for record in make_records(self.manifest["run_id"], system, task, chunk, measured, source):
                     writer.write(record)
                     right += record["correct"]
                     errors += record["error"] is not None

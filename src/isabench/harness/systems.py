@@ -258,6 +258,7 @@ class LmBuiltinSystem(System):
 
     def setup(self) -> dict:
         from ..lm.checkpoint import CheckpointError
+        from ..lm.data import DataConfig
         from ..lm.generate import DeviceError, Runtime, choose_threads
         from ..lm.paths import DEFAULT_CHECKPOINT
 
@@ -273,6 +274,8 @@ class LmBuiltinSystem(System):
             chosen = choose_threads(self.runtime.model) if threads == "auto" else int(threads)
             self.runtime.set_threads(chosen)
         self.runtime.generate(["warm-up"], max_new_tokens=2)
+        data = DataConfig.of_checkpoint(checkpoint)
+        trained = {task.name: data.max_trained_size(task) for task in data.task_list()}
         config = self.runtime.config
         return {
             "checkpoint": str(checkpoint),
@@ -282,6 +285,7 @@ class LmBuiltinSystem(System):
             "parameters": sum(p.numel() for p in self.runtime.model.parameters()),
             "param_bytes": self.runtime.param_bytes,
             "context": config.max_seq_len,
+            "max_trained_size": trained,  # per task: larger sizes were never trained on
         }
 
     def run(self, task: Task, items: list[Item]) -> list[Outcome]:

@@ -24,6 +24,15 @@ class DataConfig:
     trained_size_count: int = 4  # train on sizes up to the task's N-th default size
     length_groups: int = 1  # >1: batches of similar length drawn from this many batches' examples
 
+    @classmethod
+    def of_checkpoint(cls, folder) -> DataConfig:
+        """The data a checkpoint was trained on, from its config.json (defaults where absent)."""
+        from .checkpoint import read_config
+
+        trained = read_config(folder).get("training", {})
+        data = trained.get("train_config", {}).get("data", {})
+        return cls(**{k: tuple(v) if k == "tasks" else v for k, v in data.items()})
+
     def task_list(self) -> list[Task]:
         return [get_task(name) for name in self.tasks] if self.tasks else list(TASKS.values())
 
