@@ -1,4 +1,5 @@
-"""Executor speed: instructions per second of rv-ref and of qemu-riscv32 on the same loop.
+"""Executor speed: instructions per second of rv-ref, rv-fast (each available path, and its
+multi-lane run_many) and qemu-riscv32 on the same loop.
 
 Run with `pytest benchmarks/ --benchmark-json=PATH`; `extra_info` carries the retired
 instruction count and the rate, so the JSON feeds the report.
@@ -10,13 +11,23 @@ from pathlib import Path
 
 import pytest
 
-from isabench.rv import gnu
+from isabench.rv import fast, gnu
 from isabench.rv.assembler import assemble_file
+from isabench.rv.machine import Limits
 from isabench.rv.ref import run
 
 LOOP = Path(__file__).parent / "programs" / "loop.s"
 REF_ITERATIONS = 1_000_000  # about 10 M retired instructions
 QEMU_ITERATIONS = 30_000_000  # about 300 M: long enough that qemu's start-up is small
+# rv-fast: the python path at about 30 M retired instructions, numba at qemu's 300 M.
+FAST_ITERATIONS = {"python": 3_000_000, "numba": QEMU_ITERATIONS}
+MANY_LANES, MANY_ITERATIONS = 8, 3_000_000  # run_many: 8 lanes of about 30 M each
+LONG = Limits(max_steps=10**12)  # the default step limit (50 M) would stop the long runs
+FAST_PATHS = [
+    pytest.param(path, marks=pytest.mark.skipif(
+        path not in fast.available_paths(), reason=f"rv-fast path {path!r} needs numba (not installed)"))
+    for path in fast.PATHS
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -80,4 +91,43 @@ def test_qemu_speed(benchmark, loop_elf, count_model, ref_result, iterations) ->
     benchmark.extra_info.update(
         executor="qemu-riscv32", ops_unit="insn", retired_instructions=retired,
         instructions_per_s=retired / benchmark.stats.stats.mean,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("path", FAST_PATHS)
+def test_rv_fast_speed(benchmark, loop_program, count_model, ref_result, path) -> None:
+    # Equal to rv-ref on rv-ref's own run (this also compiles what the path compiles).
+    same = fast.run(loop_program, count_input(REF_ITERATIONS), path=path)
+    assert (same.output, same.retired_instructions, same.trap) == (
+        ref_result.output, ref_result.retired_instructions, None)
+    iterations = FAST_ITERATIONS[path]
+    stdin = count_input(iterations)
+    result = benchmark.pedantic(fast.run, args=(loop_program, stdin, LONG, path), rounds=3, iterations=1)
+    fixed, per_iteration = count_model
+    assert result.trap is None and result.exit_code == 0
+    assert result.retired_instructions == fixed + per_iteration * iterations
+    assert len(result.output) == 9
+    benchmark.extra_info.update(
+        executor="rv-fast", path=path, ops_unit="insn", retired_instructions=result.retired_instructions,
+        instructions_per_s=result.retired_instructions / benchmark.stats.stats.mean,
+    )  # fmt: skip
+
+
+@pytest.mark.skipif("numba" not in fast.available_paths(), reason="run_many in parallel needs numba")
+@pytest.mark.parametrize("threads", [1, 2])
+def test_rv_fast_run_many_speed(benchmark, loop_program, count_model, threads) -> None:
+    """Aggregate rate of run_many (numba, lanes in parallel) over MANY_LANES lanes of the loop."""
+    stdins = [count_input(MANY_ITERATIONS + lane) for lane in range(MANY_LANES)]
+    fast.run_many(loop_program, [count_input(10)], LONG, threads=threads)  # compile outside the timing
+    options = {"threads": threads, "path": "numba"}
+    results = benchmark.pedantic(fast.run_many, args=(loop_program, stdins, LONG), kwargs=options,
+                                 rounds=3, iterations=1)  # fmt: skip
+    fixed, per_iteration = count_model
+    for lane, result in enumerate(results):
+        assert result.trap is None and result.exit_code == 0
+        assert result.retired_instructions == fixed + per_iteration * (MANY_ITERATIONS + lane)
+    retired = sum(result.retired_instructions for result in results)
+    benchmark.extra_info.update(
+        executor="rv-fast run_many", path="numba", threads=threads, lanes=MANY_LANES, ops_unit="insn",
+        retired_instructions=retired, instructions_per_s=retired / benchmark.stats.stats.mean,
     )  # fmt: skip
