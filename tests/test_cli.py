@@ -157,3 +157,25 @@ def test_task_errors_are_one_line_with_status_2(args, words) -> None:
     done = isabench(*args)
     assert done.returncode == 2
     assert words in done.stderr.decode() and b"Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("executor", ["fast", "fast-python"])
+def test_rv_run_executors_agree_with_ref(tmp_path: Path, executor: str) -> None:
+    stats = {}
+    for name in ("ref", executor):
+        path = tmp_path / f"{name}.json"
+        args = ["--executor", name, "--stats-json", str(path)]
+        done = isabench("rv", "run", str(SAMPLES / "uppercase.s"), *args, stdin=b"mixed Case\n")
+        assert done.returncode == 0 and done.stdout == b"MIXED CASE\n"
+        stats[name] = json.loads(path.read_text())
+    assert stats[executor]["retired_instructions"] == stats["ref"]["retired_instructions"]
+    assert stats[executor]["executor"].startswith("rv-fast")
+    trap = write(tmp_path, ".text\n.globl _start\n_start:\n  lw a0, 0(zero)\n")
+    done = isabench("rv", "run", trap, "--executor", executor)
+    assert done.returncode == 125 and b"memory_fault" in done.stderr
+
+
+def test_rv_run_trace_needs_the_reference_executor(tmp_path: Path) -> None:
+    args = ["--executor", "fast", "--trace", str(tmp_path / "t")]
+    done = isabench("rv", "run", str(SAMPLES / "uppercase.s"), *args)
+    assert done.returncode == 2 and b"--trace needs --executor ref" in done.stderr

@@ -69,7 +69,6 @@ def _open_for_writing(path: str, what: str):
 def cmd_rv_run(args: argparse.Namespace) -> int:
     """Run a program on the register machine: stdin in, stdout out, its exit status back."""
     from .rv.machine import Limits, LimitsError
-    from .rv.ref import ReferenceMachine
     from .rv.trace import TraceWriter
 
     program = _assemble(args.program)
@@ -80,8 +79,11 @@ def cmd_rv_run(args: argparse.Namespace) -> int:
         fmt = args.trace_format or ("jsonl" if args.trace.endswith(".jsonl") else "text")
         trace_file = _open_for_writing(args.trace, "the trace")
         writer = TraceWriter(trace_file, fmt)
+    executor = args.executor
+    if writer is not None and executor != "ref":
+        raise CliError(f"--trace needs --executor ref (the tracer is rv-ref's), not {executor}", 2)
     try:
-        machine = ReferenceMachine(program, stdin, limits, tracer=writer)
+        machine = _machine(executor, program, stdin, limits, writer)
     except LimitsError as err:
         raise CliError(str(err), 2) from None
     start = time.perf_counter()
@@ -95,13 +97,32 @@ def cmd_rv_run(args: argparse.Namespace) -> int:
     sys.stderr.buffer.write(result.stderr)
     if args.stats_json:
         stats = result.stats(wall_s)
-        stats.update(executor="rv-ref", max_steps=limits.max_steps, memory_size=limits.memory_size)
+        stats.update(executor=EXECUTORS[executor], max_steps=limits.max_steps, memory_size=limits.memory_size)
         with _open_for_writing(args.stats_json, "the stats") as f:
             json.dump(stats, f, indent=2)
             f.write("\n")
     if result.trap is not None:
         raise CliError(str(result.trap), EXIT_TRAP)
     return result.exit_code if result.exit_code is not None else EXIT_TRAP
+
+
+EXECUTORS = {"ref": "rv-ref", "fast": "rv-fast", "fast-python": "rv-fast (python)",
+             "fast-numba": "rv-fast (numba)"}  # fmt: skip
+
+
+def _machine(executor: str, program, stdin: bytes, limits, tracer):
+    """An object with .run() -> RunResult for the chosen executor."""
+    if executor == "ref":
+        from .rv.ref import ReferenceMachine
+
+        return ReferenceMachine(program, stdin, limits, tracer=tracer)
+    from .rv.fast import FastMachine
+
+    path = {"fast": "auto", "fast-python": "python", "fast-numba": "numba"}[executor]
+    try:
+        return FastMachine(program, stdin, limits, path)
+    except ValueError as err:
+        raise CliError(str(err), 2) from None
 
 
 def cmd_rv_asm(args: argparse.Namespace) -> int:
@@ -542,6 +563,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_MEMORY_SIZE,
         metavar="BYTES",
         help="address-space size; the stack starts at its top (default 16M)",
+    )
+    run.add_argument(
+        "--executor",
+        default="ref",
+        choices=tuple(EXECUTORS),
+        help="ref (rv-ref, default; the only one with --trace), fast (rv-fast: numba if installed, "
+        "else guest code compiled to Python), fast-python, fast-numba",
     )
     run.add_argument(
         "--stats-json",

@@ -323,3 +323,22 @@ def test_qemu_system_agrees_with_rv_ref(tmp_path: Path, gnu_tools) -> None:
     for pair in by.values():
         assert pair["qemu"]["output"] == pair["rv-ref"]["output"] == pair["rv-ref"]["expected"]
         assert pair["qemu"]["ops"] == pair["rv-ref"]["ops"] > 0
+
+
+def test_rv_fast_system_agrees_with_rv_ref(tmp_path: Path) -> None:
+    _, records = run_plan(
+        tmp_path, systems=["rv-ref", "rv-fast"], tasks=["mul", "rle", "collatz"], items=3,
+        sizes={"mul": [16], "rle": [32], "collatz": [6]},
+    )  # fmt: skip
+    by = {}
+    for r in records:
+        by.setdefault((r["task"], r["index"]), {})[r["system"]] = r
+    assert len(by) == 9
+    for pair in by.values():
+        fast, ref = pair["rv-fast"], pair["rv-ref"]
+        assert fast["correct"] and ref["correct"]
+        assert (fast["output"], fast["ops"], fast["arch_bytes"]) == (
+            ref["output"],
+            ref["ops"],
+            ref["arch_bytes"],
+        )

@@ -162,6 +162,34 @@ class RvRefSystem(MachineSystem):
         return outcomes
 
 
+class RvFastSystem(MachineSystem):
+    """rv-fast: guest code compiled to Python, or the numba interpreter (option path = "auto",
+    "python" or "numba"; auto takes numba where it is installed)."""
+
+    name = "rv-fast"
+
+    def setup(self) -> dict:
+        from ..rv.fast import resolve_path
+
+        try:
+            self.path = resolve_path(self.options.pop("path", "auto"))
+        except ValueError as err:
+            raise SystemUnavailable(f"rv-fast: {err}") from None
+        info = super().setup()
+        info["path"] = self.path
+        return info
+
+    def run(self, task: Task, items: list[Item]) -> list[Outcome]:
+        from ..rv.fast import FastMachine
+
+        program = self.programs[task.name]
+        outcomes = []
+        for item in items:
+            machine = FastMachine(program, item.input.encode(), self.limits, self.path)
+            outcomes.append(self.outcome(program, machine.run(), machine.memory))
+        return outcomes
+
+
 class QemuSystem(MachineSystem):
     """qemu-riscv32 running the same program, assembled and linked by GNU binutils.
 
@@ -343,7 +371,7 @@ class LmBuiltinSystem(System):
 
 
 SYSTEMS: dict[str, type[System]] = {
-    cls.name: cls for cls in (RvRefSystem, QemuSystem, LmBuiltinSystem, EmptySystem)
+    cls.name: cls for cls in (RvRefSystem, RvFastSystem, QemuSystem, LmBuiltinSystem, EmptySystem)
 }
 
 
