@@ -16,6 +16,7 @@ import torch
 
 from isabench.rv.assembler import assemble_file
 from isabench.rv.batch import run_batch
+from isabench.rv.fast import available_paths, run_many
 from isabench.rv.machine import Limits
 from isabench.rv.ref import run
 
@@ -74,9 +75,35 @@ def test_rv_batch_speed(benchmark, loop_program, count_model, device: str, batch
         assert lane.retired_instructions == fixed + per_iteration * iterations
     retired = results.retired_instructions
     benchmark.extra_info.update(
-        executor="rv-batch", ops_unit="insn", device=device, batch_size=batch,
+        executor="rv-batch", engine="torch", ops_unit="insn", device=device, batch_size=batch,
         iterations_per_lane=iterations, lockstep_steps=results.steps,
         retired_instructions=retired, instructions_per_s=retired / benchmark.stats.stats.mean,
         threads=torch.get_num_threads(),
         gpu=torch.cuda.get_device_name(0) if device == "cuda" else None,
+    )  # fmt: skip
+
+
+NUMBA_BATCHES = [1, 16, 256, 4096]  # memory is the whole address space per lane on this engine
+NUMBA_MAX_ITERATIONS = 1_000_000  # no lockstep here: lanes run long without costing more per step
+
+
+@pytest.mark.skipif("numba" not in available_paths(), reason="engine numba needs the numba package")
+@pytest.mark.parametrize("batch", NUMBA_BATCHES)
+def test_rv_batch_numba_speed(benchmark, loop_program, count_model, batch: int) -> None:
+    """rv-batch's CPU engine where numba is installed: rv-fast's run_many, lanes across cores."""
+    iterations = max(1, min(NUMBA_MAX_ITERATIONS, TARGET_INSTRUCTIONS // (10 * batch)))
+    stdin = count_input(iterations)
+    expected = run(loop_program, stdin, LIMITS)
+    fixed, per_iteration = count_model
+    run_many(loop_program, [count_input(1)] * batch, LIMITS, path="numba")  # compiles (or loads the cache)
+    results = benchmark.pedantic(run_many, args=(loop_program, [stdin] * batch, LIMITS),
+                                 kwargs={"path": "numba"}, rounds=2, iterations=1)  # fmt: skip
+    for lane in results:
+        assert (lane.output, lane.exit_code, lane.trap) == (expected.output, 0, None)
+        assert lane.retired_instructions == fixed + per_iteration * iterations
+    retired = sum(lane.retired_instructions for lane in results)
+    benchmark.extra_info.update(
+        executor="rv-batch", engine="numba", ops_unit="insn", device="cpu", batch_size=batch,
+        iterations_per_lane=iterations, retired_instructions=retired,
+        instructions_per_s=retired / benchmark.stats.stats.mean, threads=torch.get_num_threads(),
     )  # fmt: skip

@@ -16,7 +16,7 @@ from isabench.harness.systems import SYSTEMS, make_system
 from isabench.tasks import TASKS
 
 ITEMS = 10
-BENCH_SYSTEMS = ["rv-ref", "lm-builtin"]
+BENCH_SYSTEMS = ["rv-fast", "rv-ref", "lm-builtin"]
 _systems: dict[str, object] = {}
 
 

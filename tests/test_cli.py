@@ -159,7 +159,7 @@ def test_task_errors_are_one_line_with_status_2(args, words) -> None:
     assert words in done.stderr.decode() and b"Traceback" not in done.stderr
 
 
-@pytest.mark.parametrize("executor", ["fast", "fast-python"])
+@pytest.mark.parametrize("executor", ["fast", "fast-python", "batch"])
 def test_rv_run_executors_agree_with_ref(tmp_path: Path, executor: str) -> None:
     stats = {}
     for name in ("ref", executor):
@@ -169,7 +169,7 @@ def test_rv_run_executors_agree_with_ref(tmp_path: Path, executor: str) -> None:
         assert done.returncode == 0 and done.stdout == b"MIXED CASE\n"
         stats[name] = json.loads(path.read_text())
     assert stats[executor]["retired_instructions"] == stats["ref"]["retired_instructions"]
-    assert stats[executor]["executor"].startswith("rv-fast")
+    assert stats[executor]["executor"].startswith(("rv-fast", "rv-batch"))
     trap = write(tmp_path, ".text\n.globl _start\n_start:\n  lw a0, 0(zero)\n")
     done = isabench("rv", "run", trap, "--executor", executor)
     assert done.returncode == 125 and b"memory_fault" in done.stderr

@@ -107,7 +107,20 @@ def cmd_rv_run(args: argparse.Namespace) -> int:
 
 
 EXECUTORS = {"ref": "rv-ref", "fast": "rv-fast", "fast-python": "rv-fast (python)",
-             "fast-numba": "rv-fast (numba)"}  # fmt: skip
+             "fast-numba": "rv-fast (numba)", "batch": "rv-batch (torch, cpu, one lane)"}  # fmt: skip
+
+
+class _OneLane:
+    """rv-batch with a single lane, behind the .run() of the other executors."""
+
+    def __init__(self, program, stdin: bytes, limits):
+        limits.check(program)
+        self.args = (program, [stdin], limits)
+
+    def run(self):
+        from .rv.batch import run_batch
+
+        return run_batch(*self.args)[0]
 
 
 def _machine(executor: str, program, stdin: bytes, limits, tracer):
@@ -116,6 +129,8 @@ def _machine(executor: str, program, stdin: bytes, limits, tracer):
         from .rv.ref import ReferenceMachine
 
         return ReferenceMachine(program, stdin, limits, tracer=tracer)
+    if executor == "batch":
+        return _OneLane(program, stdin, limits)
     from .rv.fast import FastMachine
 
     path = {"fast": "auto", "fast-python": "python", "fast-numba": "numba"}[executor]
@@ -569,7 +584,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="ref",
         choices=tuple(EXECUTORS),
         help="ref (rv-ref, default; the only one with --trace), fast (rv-fast: numba if installed, "
-        "else guest code compiled to Python), fast-python, fast-numba",
+        "else guest code compiled to Python), fast-python, fast-numba, batch (rv-batch, one lane)",
     )
     run.add_argument(
         "--stats-json",

@@ -342,3 +342,27 @@ def test_rv_fast_system_agrees_with_rv_ref(tmp_path: Path) -> None:
             ref["ops"],
             ref["arch_bytes"],
         )
+
+
+@pytest.mark.parametrize("engine", ["torch", "numba"])
+def test_rv_batch_system_agrees_with_rv_ref(tmp_path: Path, engine: str) -> None:
+    from isabench.rv.fast import available_paths
+
+    if engine == "numba" and "numba" not in available_paths():
+        pytest.skip("engine numba needs the numba package")
+    options = {"rv-batch": {"engine": engine, "batch_size": 4, "compile": False}}
+    _, records = run_plan(tmp_path, systems=["rv-ref", "rv-batch"], tasks=["sort", "gcd"], items=5,
+                          sizes={"sort": [16], "gcd": [6]}, options=options)  # fmt: skip
+    by = {}
+    for r in records:
+        by.setdefault((r["task"], r["index"]), {})[r["system"]] = r
+    assert len(by) == 10
+    for pair in by.values():
+        batch, ref = pair["rv-batch"], pair["rv-ref"]
+        assert batch["correct"] and ref["correct"]
+        assert (batch["output"], batch["ops"], batch["arch_bytes"]) == (
+            ref["output"],
+            ref["ops"],
+            ref["arch_bytes"],
+        )
+        assert batch["batch"]["system"]["engine"] == engine and batch["batch_size"] in (4, 1)

@@ -190,6 +190,66 @@ class RvFastSystem(MachineSystem):
         return outcomes
 
 
+class RvBatchSystem(MachineSystem):
+    """rv-batch: a cell's items as one batch of lanes. Options: engine = "auto" (default: on CPU
+    the numba lanes of rv-fast's run_many across cores where numba is installed, else torch;
+    on CUDA torch), "torch" or "numba"; compile (torch.compile the lockstep step, default
+    true); batch_size (lanes per call, default 256). Per-item latency is the call's divided by
+    its lanes; the call's own figures stay in the record's `batch`."""
+
+    name = "rv-batch"
+    devices = ("cpu", "cuda")
+    batchable = True
+
+    def __init__(self, device: str = "cpu", options: dict | None = None, plan=None):
+        options = dict(options or {})
+        options.setdefault("batch_size", 256)
+        super().__init__(device, options, plan)
+
+    def setup(self) -> dict:
+        from ..rv.fast import available_paths
+
+        engine = self.options.pop("engine", "auto")
+        self.compile = bool(self.options.pop("compile", True))
+        if engine == "auto":
+            engine = "numba" if self.device == "cpu" and "numba" in available_paths() else "torch"
+        if engine not in ("torch", "numba"):
+            raise SystemUnavailable(f"rv-batch: unknown engine '{engine}' (auto, torch or numba)")
+        if engine == "numba" and ("numba" not in available_paths() or self.device != "cpu"):
+            raise SystemUnavailable("rv-batch: engine numba runs on CPU with the numba package installed")
+        self.engine = engine
+        info = super().setup()
+        info.update({"engine": engine, "compile": self.compile if engine == "torch" else None})
+        return info
+
+    def run(self, task: Task, items: list[Item]) -> list[Outcome]:
+        program = self.programs[task.name]
+        stdins = [item.input.encode() for item in items]
+        if self.engine == "numba":
+            from ..rv.fast import run_many
+
+            results = run_many(program, stdins, self.limits, path="numba")
+            memories = results.memories
+        else:
+            from ..rv.batch import run_batch
+
+            results = run_batch(program, stdins, self.limits, self.device, compile=self.compile)
+            memories = [None] * len(results)
+        outcomes = []
+        for result, memory in zip(results, memories, strict=True):
+            outcome = self.outcome(program, result, memory)
+            if memory is None:  # rv-batch counted the written pages on the device
+                outcome.pending = None
+                outcome.arch_detail = {
+                    "program_bytes": program.program_bytes,
+                    "written_bytes": result.written_bytes,
+                }
+                outcome.arch_bytes = program.program_bytes + result.written_bytes
+            outcome.batch = {"engine": self.engine, "lockstep_steps": getattr(results, "steps", None)}
+            outcomes.append(outcome)
+        return outcomes
+
+
 class QemuSystem(MachineSystem):
     """qemu-riscv32 running the same program, assembled and linked by GNU binutils.
 
@@ -371,7 +431,8 @@ class LmBuiltinSystem(System):
 
 
 SYSTEMS: dict[str, type[System]] = {
-    cls.name: cls for cls in (RvRefSystem, RvFastSystem, QemuSystem, LmBuiltinSystem, EmptySystem)
+    cls.name: cls
+    for cls in (RvRefSystem, RvFastSystem, RvBatchSystem, QemuSystem, LmBuiltinSystem, EmptySystem)
 }
 
 
