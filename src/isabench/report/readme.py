@@ -1,0 +1,149 @@
+"""The README's reference-results block, generated from a committed run and its report so the
+README never carries a number that no record backs. `python3 -m isabench.report.readme` rewrites
+the block; a test checks it is in sync."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from .data import load
+
+START, END = "<!-- reference-results:start -->", "<!-- reference-results:end -->"
+SPEED_START, SPEED_END = "<!-- executor-speed:start -->", "<!-- executor-speed:end -->"
+SPEED_JSON = Path("results") / "benchmarks" / "rv-speed-cpu.json"
+REFERENCE = Path("results") / "quick-cpu"
+PLOTS = ("accuracy_vs_size", "cost_per_correct")
+
+
+def render_block(run_dir: Path = REFERENCE) -> str:
+    data = load([run_dir])
+    manifest = data.runs[0]["manifest"]
+    env = manifest["sessions"][0]["environment"]
+    report = (run_dir / "report" / "REPORT.md").read_text(encoding="utf-8")
+    headline = report.split("\n## ", 1)[0].split("\n", 1)[1].strip()
+    table = report.split("## Headline table (each task at its reference size)\n", 1)[1]
+    table = table.split("\nTables as CSV", 1)[0]
+    lm = manifest["systems"].get("lm-builtin@cpu", {})
+    lines = [
+        START,
+        f"`{run_dir}/` holds the quick profile as run on {manifest['started'][:10]} on the development "
+        "machine "
+        f"({env['cpu']}, {env['cpu_affinity']} cores, {env['memory_bytes'] / 2**30:.0f} GiB, no GPU; Python "
+        f"{env['python']}, torch {env['torch']}; lm-builtin on {lm.get('threads')} torch thread(s), the "
+        f"count `threads = auto` measured fastest) at commit `{(env['commit'] or '?')[:12]}`"
+        f"{' with uncommitted changes' if env.get('dirty') else ''}: {manifest['items_recorded']} records, "
+        f"the summary, and the report in `{run_dir}/report/` (REPORT.md, report.html, tables, plots, and the "
+        "browser check's screenshot.png). "
+        f"The run took {_duration(manifest)} from start to end; the harness's own overhead was "
+        f"{manifest['harness_overhead']['latency_p50_s'] * 1e6:.1f} µs per call (median of "
+        f"{manifest['harness_overhead']['calls']} empty calls). Regenerate it with the main-job command: "
+        "latencies depend on the "
+        "machine; items, programs and greedy decoding are deterministic, so accuracy and ops should repeat "
+        "(a floating-point difference between CPUs can flip a rare token).",
+        "",
+        f"> {headline}",
+        "",
+        table.strip(),
+        "",
+    ]
+    for name in PLOTS:
+        lines.append(f"![{name}]({run_dir}/report/plots/{name}.png)")
+        lines.append("")
+    lines += [
+        "How to read them: a row's *ops vs baseline* divides the model's FLOPs per answer by the RISC-V "
+        "program's retired instructions per answer for the same items; *time per correct vs baseline* "
+        "divides "
+        "the two sides' seconds per correct answer (a side never right has no such cost, shown as –). In the "
+        "accuracy plot, each panel is one task, the bars are Wilson 95 % intervals and the dotted line is "
+        "the largest size lm-builtin was trained on; in the cost plot, an x marks a task the model never got "
+        "right at that size.",
+        END,
+    ]
+    return "\n".join(lines)
+
+
+def _duration(manifest: dict) -> str:
+    from datetime import datetime
+
+    fmt = "%Y-%m-%dT%H:%M:%S%z"
+    seconds = sum(
+        (datetime.strptime(x["finished"], fmt) - datetime.strptime(x["started"], fmt)).total_seconds()
+        for x in manifest["sessions"]
+    )
+    return f"{seconds:.0f} s"
+
+
+def _executor_label(extra: dict) -> str:
+    label = extra.get("executor", "?")
+    details = []
+    if extra.get("path"):
+        details.append(f"path {extra['path']}")
+    if extra.get("engine"):
+        details.append(f"engine {extra['engine']}")
+    if extra.get("device"):
+        details.append(extra["device"])
+    if extra.get("batch_size"):
+        details.append(f"batch {extra['batch_size']:,}")
+    if extra.get("lanes"):
+        details.append(f"{extra['lanes']} lanes")
+    if extra.get("threads"):
+        details.append(f"{extra['threads']} thread{'s' if extra['threads'] > 1 else ''}")
+    return label + (f" ({', '.join(details)})" if details else "")
+
+
+def render_speed(path: Path = SPEED_JSON) -> str:
+    """The executor-speed table from one pytest-benchmark run of benchmarks/test_rv_*.py."""
+    import json
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    commit = data.get("commit_info", {})
+    rows = [b for b in data["benchmarks"] if "instructions_per_s" in b.get("extra_info", {})]
+    qemu = max((b["extra_info"]["instructions_per_s"] for b in rows
+                if b["extra_info"].get("executor", "").startswith("qemu")), default=None)  # fmt: skip
+    lines = [
+        SPEED_START,
+        f"Measured in one run of `pytest benchmarks/test_rv_speed.py benchmarks/test_rv_batch.py "
+        f"--benchmark-json={path}` on {data['machine_info'].get('cpu', {}).get('brand_raw', '?')} "
+        f"({data['machine_info'].get('cpu', {}).get('count', '?')} cores), {data['datetime'][:10]}, commit "
+        f"`{commit.get('id', '?')[:12]}`{' with uncommitted changes' if commit.get('dirty') else ''}:",
+        "",
+        "| executor | retired instructions | mean wall time | instructions/s | share of qemu's best rate |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for bench in rows:
+        extra = bench["extra_info"]
+        rate = extra["instructions_per_s"]
+        share = 100 * rate / qemu if qemu else None
+        versus = "–" if share is None else f"{share:.0f} %" if share >= 10 else f"{share:.2g} %"
+        retired, seconds = extra["retired_instructions"], bench["stats"]["mean"]
+        lines.append(
+            f"| {_executor_label(extra)} | {retired:,} | {seconds:.3g} s | {rate / 1e6:,.1f} M | {versus} |"
+        )
+    lines.append(SPEED_END)
+    return "\n".join(lines)
+
+
+BLOCKS = {(START, END): render_block, (SPEED_START, SPEED_END): render_speed}
+
+
+def update(readme: Path = Path("README.md")) -> bool:
+    """Rewrite the generated blocks in the README; True if anything changed."""
+    text = readme.read_text(encoding="utf-8")
+    new = text
+    for (start, end), render in BLOCKS.items():
+        if start in new:
+            new = re.sub(re.escape(start) + r".*?" + re.escape(end), lambda _, r=render: r(), new, flags=re.S)
+    if new != text:
+        readme.write_text(new, encoding="utf-8")
+    return new != text
+
+
+def current_block(readme: Path = Path("README.md"), start: str = START, end: str = END) -> str:
+    text = readme.read_text(encoding="utf-8")
+    return text[text.index(start) : text.index(end) + len(end)]
+
+
+if __name__ == "__main__":
+    print("README.md updated" if update() else "README.md already in sync", file=sys.stderr)

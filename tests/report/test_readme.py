@@ -1,0 +1,34 @@
+"""The README's reference-results and executor-speed blocks are generated from committed
+records: never typed in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from isabench.report.readme import (
+    END,
+    REFERENCE,
+    SPEED_END,
+    SPEED_JSON,
+    SPEED_START,
+    START,
+    current_block,
+    render_block,
+    render_speed,
+)
+
+ROOT = Path(__file__).parents[2]
+
+
+def test_readme_results_block_matches_the_committed_run(monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    assert (ROOT / REFERENCE / "records.jsonl").exists(), "the reference run is committed under results/"
+    assert current_block(start=START, end=END) == render_block(), "run: python3 -m isabench.report.readme"
+
+
+def test_readme_speed_block_matches_the_committed_benchmark(monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    assert (ROOT / SPEED_JSON).exists()
+    assert current_block(start=SPEED_START, end=SPEED_END) == render_speed(), (
+        "run: python3 -m isabench.report.readme"
+    )
