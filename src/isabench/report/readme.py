@@ -23,8 +23,7 @@ def render_block(run_dir: Path = REFERENCE) -> str:
     env = manifest["sessions"][0]["environment"]
     report = (run_dir / "report" / "REPORT.md").read_text(encoding="utf-8")
     headline = report.split("\n## ", 1)[0].split("\n", 1)[1].strip()
-    table = report.split("## Headline table (each task at its reference size)\n", 1)[1]
-    table = table.split("\nTables as CSV", 1)[0]
+    table = compact_table(data)
     lm = manifest["systems"].get("lm-builtin@cpu", {})
     lines = [
         START,
@@ -45,6 +44,9 @@ def render_block(run_dir: Path = REFERENCE) -> str:
         "",
         f"> {headline}",
         "",
+        "Each task at its reference size (the largest size lm-builtin was trained on); every system "
+        "and every size are in the report's tables:",
+        "",
         table.strip(),
         "",
     ]
@@ -52,16 +54,45 @@ def render_block(run_dir: Path = REFERENCE) -> str:
         lines.append(f"![{name}]({run_dir}/report/plots/{name}.png)")
         lines.append("")
     lines += [
-        "How to read them: a row's *ops vs baseline* divides the model's FLOPs per answer by the RISC-V "
-        "program's retired instructions per answer for the same items; *time per correct vs baseline* "
-        "divides "
-        "the two sides' seconds per correct answer (a side never right has no such cost, shown as –). In the "
-        "accuracy plot, each panel is one task, the bars are Wilson 95 % intervals and the dotted line is "
-        "the largest size lm-builtin was trained on; in the cost plot, an x marks a task the model never got "
-        "right at that size.",
+        "How to read them: *FLOPs / instruction* divides the model's FLOPs per answer by the RISC-V "
+        "program's retired instructions per answer on the same items; *time per correct* divides the two "
+        "sides' seconds per correct answer, wrong answers' time included (a side never right has no such "
+        "cost, shown as –). In the accuracy plot each panel is one task, the bars are Wilson 95 % intervals "
+        "and the dotted line is the largest size lm-builtin was trained on; in the cost plot an x marks a "
+        "task the model never got right at that size. The full report: "
+        f"[REPORT.md]({run_dir}/report/REPORT.md).",
         END,
     ]
     return "\n".join(lines)
+
+
+def compact_table(data) -> str:
+    """One row per task at its reference size: the model against the machine baseline (and the
+    other machines' latency), from the same summary rows as the report's headline table."""
+    from .data import reference_size
+    from .tables import fmt_interval, fmt_number, fmt_pct, fmt_ratio, fmt_seconds, markdown_table
+
+    base = data.baseline
+    models = [(s, d) for s, d in data.systems() if data.kind(s) == "model"]
+    others = [(s, d) for s, d in data.systems() if data.kind(s) == "machine" and s != base]
+    model, device = models[0]
+    header = ["task", "size", f"{model} accuracy (95 % CI)", f"{base} accuracy", "FLOPs per answer",
+              "instructions per answer", "FLOPs / instruction", f"latency p50: {model}", base,
+              *[s for s, _ in others], f"time per correct: {model} / {base}"]  # fmt: skip
+    rows = []
+    for task in data.tasks():
+        size = reference_size(data, task)
+        m, b = data.row(model, device, task, size), data.row(base, "cpu", task, size)
+        if m is None or b is None:
+            continue
+        rows.append([
+            task, str(size), fmt_interval(m), fmt_pct(b["accuracy"]), fmt_number(m["ops_mean"]),
+            fmt_number(b["ops_mean"]), fmt_ratio(m["ratio_ops"]), fmt_seconds(m["latency_p50_s"]),
+            fmt_seconds(b["latency_p50_s"]),
+            *[fmt_seconds((data.row(s, d, task, size) or {}).get("latency_p50_s")) for s, d in others],
+            fmt_ratio(m["ratio_cost_per_correct_s"]),
+        ])  # fmt: skip
+    return markdown_table(header, rows)
 
 
 def _duration(manifest: dict) -> str:
