@@ -478,6 +478,31 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+EXECUTOR_BENCHMARKS = ("benchmarks/test_rv_speed.py", "benchmarks/test_rv_batch.py")
+
+
+def _executor_benchmarks(out: Path) -> list[Path] | None:
+    """Run the executor-speed benchmarks (rv-ref, rv-fast, rv-batch vs batch size, qemu) into
+    out/benchmarks/rv-speed.json for the report; skipped with a note outside a source checkout;
+    None when they failed (the run's results stand; the command then exits 1)."""
+    import subprocess
+
+    if not all(Path(p).exists() for p in EXECUTOR_BENCHMARKS):
+        print("(no benchmarks/ folder here: executor-speed benchmarks skipped)", file=sys.stderr)
+        return []
+    path = out / "benchmarks" / "rv-speed.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    print(f"running the executor-speed benchmarks into {path}", file=sys.stderr)
+    command = [sys.executable, "-m", "pytest", *EXECUTOR_BENCHMARKS, "-q", "-p", "no:cacheprovider"]
+    done = subprocess.run([*command, f"--benchmark-json={path}"], capture_output=True, text=True)
+    if done.returncode != 0:
+        tail = (done.stdout + done.stderr).strip().splitlines()[-1:] or ["(no output)"]
+        print(f"isabench: executor-speed benchmarks failed ({tail[0]}); the report has no throughput plot",
+              file=sys.stderr)  # fmt: skip
+        return None
+    return [path]
+
+
 def _browser_check(page: Path) -> int:
     from .report.browser import BrowserError, check_page
 
@@ -523,15 +548,17 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     if out.exists():
         shutil.rmtree(out)
     partial.rename(out)
-    written = make_report([out], out / "report")
+    benchmark_json = [] if args.no_benchmarks else _executor_benchmarks(out)
+    written = make_report([out], out / "report", benchmark_json or [])
     for sentence in written["headline"]:
         print(sentence)
     print(f"reproduced {out} in {time.perf_counter() - started:.0f} s: {written['report_md']}, "
           f"{written['report_html']}", file=sys.stderr)  # fmt: skip
+    status = 1 if benchmark_json is None else 0
     if find_browser() is None:
         print("(no Chromium here: browser check of report.html skipped)", file=sys.stderr)
-        return 0
-    return _browser_check(Path(written["report_html"]))
+        return status
+    return _browser_check(Path(written["report_html"])) or status
 
 
 def _add_runtime_options(parser: argparse.ArgumentParser) -> None:
@@ -711,6 +738,8 @@ def build_parser() -> argparse.ArgumentParser:
                            help="cuda: models also on the GPU (machines stay on the CPU)")
     reproduce.add_argument("--out", help="the results folder (default results/<profile>-<device>)")
     reproduce.add_argument("--no-progress", action="store_true")
+    reproduce.add_argument("--no-benchmarks", action="store_true",
+                           help="skip the executor-speed benchmarks (about a minute on 2 cores)")
     reproduce.set_defaults(func=cmd_reproduce)
 
     demo = commands.add_parser("demo", help="the machine's samples, then both sides on battery items")

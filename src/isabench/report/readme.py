@@ -12,7 +12,7 @@ from .data import load
 
 START, END = "<!-- reference-results:start -->", "<!-- reference-results:end -->"
 SPEED_START, SPEED_END = "<!-- executor-speed:start -->", "<!-- executor-speed:end -->"
-SPEED_JSON = Path("results") / "benchmarks" / "rv-speed-cpu.json"
+SPEED_JSON = Path("results") / "quick-cpu" / "benchmarks" / "rv-speed.json"
 REFERENCE = Path("results") / "quick-cpu"
 PLOTS = ("accuracy_vs_size", "cost_per_correct")
 
@@ -133,11 +133,12 @@ def render_speed(path: Path = SPEED_JSON) -> str:
     rows = [b for b in data["benchmarks"] if "instructions_per_s" in b.get("extra_info", {})]
     qemu = max((b["extra_info"]["instructions_per_s"] for b in rows
                 if b["extra_info"].get("executor", "").startswith("qemu")), default=None)  # fmt: skip
+    cpu = data["machine_info"].get("cpu", {})
     lines = [
         SPEED_START,
-        f"Measured in one run of `pytest benchmarks/test_rv_speed.py benchmarks/test_rv_batch.py "
-        f"--benchmark-json={path}` on {data['machine_info'].get('cpu', {}).get('brand_raw', '?')} "
-        f"({data['machine_info'].get('cpu', {}).get('count', '?')} cores), {data['datetime'][:10]}, commit "
+        "Measured by the main job (`isabench reproduce` runs `pytest benchmarks/test_rv_speed.py "
+        f"benchmarks/test_rv_batch.py` into `{path}`, one run for every executor) on "
+        f"{cpu.get('brand_raw', '?')} ({cpu.get('count', '?')} cores), {data['datetime'][:10]}, commit "
         f"`{commit.get('id', '?')[:12]}`{' with uncommitted changes' if commit.get('dirty') else ''}:",
         "",
         "| executor | retired instructions | mean wall time | instructions/s | share of qemu's best rate |",
