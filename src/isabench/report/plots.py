@@ -226,7 +226,9 @@ def benchmark_throughput(data: ReportData) -> plt.Figure | None:
         groups: dict[str, list] = {}
         for bench, value, unit in batched:
             extra = bench["extra"]
-            key = f"{extra.get('executor', extra.get('system', '?'))} ({extra.get('device', '?')}, {unit})"
+            engine = f"engine {extra['engine']}, " if extra.get("engine") else ""
+            name = extra.get("executor", extra.get("system", "?"))
+            key = f"{name} ({engine}{extra.get('device', '?')}, {unit})"
             groups.setdefault(key, []).append((extra["batch_size"], value))
         for key, values in groups.items():
             values.sort()
