@@ -545,16 +545,18 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         raise CliError(str(err), 2) from None
     except RunDirError as err:
         raise CliError(str(err), EXIT_FILE) from None
+    # benchmarks before the swap: results/ stays as committed while they record the git state
+    measured = [] if args.no_benchmarks else _executor_benchmarks(partial)
     if out.exists():
         shutil.rmtree(out)
     partial.rename(out)
-    benchmark_json = [] if args.no_benchmarks else _executor_benchmarks(out)
-    written = make_report([out], out / "report", benchmark_json or [])
+    benchmark_json = [out / path.relative_to(partial) for path in measured or []]
+    written = make_report([out], out / "report", benchmark_json)
     for sentence in written["headline"]:
         print(sentence)
     print(f"reproduced {out} in {time.perf_counter() - started:.0f} s: {written['report_md']}, "
           f"{written['report_html']}", file=sys.stderr)  # fmt: skip
-    status = 1 if benchmark_json is None else 0
+    status = 1 if measured is None else 0
     if find_browser() is None:
         print("(no Chromium here: browser check of report.html skipped)", file=sys.stderr)
         return status

@@ -124,6 +124,11 @@ def _executor_label(extra: dict) -> str:
     return label + (f" ({', '.join(details)})" if details else "")
 
 
+def _millions(rate: float) -> str:
+    millions = rate / 1e6
+    return f"{millions:,.0f} M" if millions >= 100 else f"{millions:.3g} M"
+
+
 def render_speed(path: Path = SPEED_JSON) -> str:
     """The executor-speed table from one pytest-benchmark run of benchmarks/test_rv_*.py."""
     import json
@@ -151,8 +156,11 @@ def render_speed(path: Path = SPEED_JSON) -> str:
         versus = "–" if share is None else f"{share:.0f} %" if share >= 10 else f"{share:.2g} %"
         retired, seconds = extra["retired_instructions"], bench["stats"]["mean"]
         lines.append(
-            f"| {_executor_label(extra)} | {retired:,} | {seconds:.3g} s | {rate / 1e6:,.1f} M | {versus} |"
+            f"| {_executor_label(extra)} | {retired:,} | {seconds:.3g} s | {_millions(rate)} | {versus} |"
         )
+    plot = path.parent.parent / "report" / "plots" / "benchmark_throughput.png"
+    if plot.exists():
+        lines += ["", f"![executor throughput and throughput against batch size]({plot})"]
     lines.append(SPEED_END)
     return "\n".join(lines)
 
