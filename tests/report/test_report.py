@@ -207,3 +207,27 @@ def test_the_browser_check_can_fail(tmp_path: Path, browser: str) -> None:
     check = check_page(page)
     assert not check.ok and check.images == 1 and check.images_decoded == 0
     assert any("broken" in error for error in check.console_errors)
+
+
+def test_reproduce_runs_replaces_and_resumes(tmp_path: Path, monkeypatch, capsys) -> None:
+    from isabench import cli
+    from isabench.harness import plan as plan_module
+    from isabench.harness.plan import Plan
+    from isabench.harness.records import read_manifest
+
+    tiny = Plan(profile="quick", systems=("rv-fast", "rv-ref"), tasks=("add",), sizes={"add": (2,)}, items=2)
+    monkeypatch.setitem(plan_module.PROFILES, "quick", tiny)
+    out = tmp_path / "quick-cpu"
+    args = ["reproduce", "--out", str(out), "--no-benchmarks", "--no-progress"]
+    assert cli.main(args) == 0
+    assert (out / "report" / "REPORT.md").exists() and (out / "report" / "report.html").exists()
+    assert len(read_records(out)) == 4 and not (tmp_path / "quick-cpu.partial").exists()
+    # an interrupted earlier attempt is resumed, then replaces the previous results
+    partial = tmp_path / "quick-cpu.partial"
+    Runner.start(tiny, partial, progress=False, run_id="quick-cpu").run()
+    lines = (partial / "records.jsonl").read_text().splitlines(keepends=True)
+    (partial / "records.jsonl").write_text("".join(lines[:1]))
+    assert cli.main(args) == 0
+    assert "resuming the unfinished run" in capsys.readouterr().err
+    assert len(read_records(out)) == 4
+    assert len(read_manifest(out)["sessions"]) == 2  # the resumed run, not the first one (one session)
