@@ -21,18 +21,26 @@ def record_key(record: dict) -> tuple:
     return tuple(record[k] for k in KEY_FIELDS)
 
 
+def read_json(path: str | Path, error: type[Exception] | None = None, what: str = "file"):
+    """A JSON file, or `error` (RunDirError by default) with one line naming path and problem."""
+    error = error or RunDirError
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise error(f"{path}: no such {what}") from None
+    except json.JSONDecodeError as err:
+        raise error(f"{path}:{err.lineno}: not valid JSON ({err.msg})") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise error(f"{path}: cannot read: {getattr(err, 'strerror', None) or err}") from None
+
+
 def read_manifest(run_dir: str | Path) -> dict:
-    path = Path(run_dir) / MANIFEST
     if not Path(run_dir).is_dir():
         raise RunDirError(f"{run_dir}: no such run folder")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RunDirError(f"{path}: missing: {run_dir} is not an isabench run folder") from None
-    except json.JSONDecodeError as err:
-        raise RunDirError(f"{path}:{err.lineno}: not valid JSON ({err.msg})") from None
-    except OSError as err:
-        raise RunDirError(f"{path}: cannot read: {err.strerror}") from None
+    path = Path(run_dir) / MANIFEST
+    if not path.exists():
+        raise RunDirError(f"{path}: missing: {run_dir} is not an isabench run folder")
+    return read_json(path, what="manifest")
 
 
 def write_manifest(run_dir: str | Path, manifest: dict) -> None:

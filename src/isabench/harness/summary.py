@@ -178,17 +178,21 @@ def summarize(records: list[dict], baseline: str, order: list[tuple] | None = No
 
 
 def write_summary(run_dir: str | Path, rows: list[dict]) -> Path:
-    path = Path(run_dir) / SUMMARY
+    return write_csv(Path(run_dir) / SUMMARY, rows, COLUMNS)
+
+
+def write_csv(path: Path, rows: list[dict], columns) -> Path:
+    """Rows as CSV with these columns: empty cells for none (and NaN), floats to 6 digits."""
     with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore")
         writer.writeheader()
         for row in rows:
-            writer.writerow({c: _csv_value(row.get(c)) for c in COLUMNS})
+            writer.writerow({c: _csv_value(row.get(c)) for c in columns})
     return path
 
 
 def _csv_value(value):
-    if value is None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, float):
         return f"{value:.6g}"
@@ -213,23 +217,29 @@ def compact_table(rows: list[dict]) -> str:
         seconds = sum(r["time_total_s"] for r in cells)
         lines.append(
             f"{system:<12} {device:<6} {n:>6} {errors:>6} {correct / n:>8.1%} "
-            f"{_fmt_s(p50):>12} {_fmt_num(ops):>12} {cells[0]['ops_unit']:<5} "
-            f"{_fmt_s(seconds / correct) if correct else '-':>12}"
+            f"{fmt_seconds(p50):>12} {fmt_number(ops):>12} {cells[0]['ops_unit']:<5} "
+            f"{fmt_seconds(seconds / correct) if correct else '–':>12}"
         )
     return "\n".join(lines)
 
 
-def _fmt_s(value) -> str:
+def fmt_seconds(value) -> str:
+    """Seconds for a person: µs, ms or s; – for none."""
     if value is None:
-        return "-"
+        return "–"
     if value < 1e-3:
-        return f"{value * 1e6:.0f} us"
+        return f"{value * 1e6:.0f} µs"
     if value < 1:
         return f"{value * 1e3:.1f} ms"
     return f"{value:.2f} s"
 
 
-def _fmt_num(value) -> str:
+def fmt_number(value) -> str:
+    """A count for a person: exponent from 1e5 up, thousands separators from 100; – for none."""
     if value is None:
-        return "-"
+        return "–"
+    if abs(value) >= 1e5:
+        return f"{value:.2e}"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
     return f"{value:.3g}"

@@ -3,12 +3,11 @@ never numbers typed in. Summary rows are recomputed from the records here."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..harness.plan import Plan
-from ..harness.records import RunDirError, read_manifest, read_records, record_key
+from ..harness.records import RunDirError, read_json, read_manifest, read_records, record_key
 from ..harness.summary import summarize
 
 
@@ -86,14 +85,7 @@ def load(run_dirs: list[str | Path], benchmark_json: list[str | Path] | None = N
 
 
 def read_benchmarks(path: str | Path) -> list[dict]:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ReportError(f"{path}: no such benchmark file") from None
-    except json.JSONDecodeError as err:
-        raise ReportError(f"{path}:{err.lineno}: not valid JSON ({err.msg})") from None
-    except OSError as err:
-        raise ReportError(f"{path}: cannot read: {err.strerror}") from None
+    data = read_json(path, ReportError, "benchmark file")
     if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list):
         raise ReportError(f"{path}: not a pytest-benchmark JSON file (no 'benchmarks' list)")
     machine = data.get("machine_info", {})

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import math
 from pathlib import Path
 
-from ..harness.summary import COLUMNS
+from ..harness.summary import COLUMNS, fmt_number, fmt_seconds, write_csv
 from ..tasks import TASKS
 from .data import ReportData, reference_size
 
@@ -47,29 +45,12 @@ def headline_rows(data: ReportData) -> list[dict]:
     return rows
 
 
-def write_csv(path: Path, rows: list[dict], columns) -> Path:
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({c: _cell(row.get(c)) for c in columns})
-    return path
-
-
 def write_tables(data: ReportData, folder: Path) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     return {
         "by_size": write_csv(folder / "by_size.csv", data.rows, COLUMNS),
         "headline": write_csv(folder / "headline.csv", headline_rows(data), HEADLINE_COLUMNS),
     }
-
-
-def _cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return "" if math.isnan(value) else f"{value:.6g}"
-    return value
 
 
 # -- human formatting ---------------------------------------------------------------------------
@@ -81,26 +62,6 @@ def fmt_pct(value) -> str:
 
 def fmt_interval(row: dict) -> str:
     return f"{fmt_pct(row['accuracy'])} ({row['accuracy_low'] * 100:.0f}–{row['accuracy_high'] * 100:.0f})"
-
-
-def fmt_seconds(value) -> str:
-    if value is None:
-        return "–"
-    if value < 1e-3:
-        return f"{value * 1e6:.0f} µs"
-    if value < 1:
-        return f"{value * 1e3:.1f} ms"
-    return f"{value:.2f} s"
-
-
-def fmt_number(value) -> str:
-    if value is None:
-        return "–"
-    if abs(value) >= 1e5:
-        return f"{value:.2e}"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.3g}"
 
 
 def fmt_bytes(value) -> str:
