@@ -62,6 +62,14 @@ def run_plan(tmp_path: Path, name: str = "run", shard=None, **plan) -> tuple[Pat
     return run_dir, read_records(run_dir)
 
 
+def by_item(records: list[dict]) -> dict[tuple, dict[str, dict]]:
+    """(task, index) -> {system: record}: the same item's records side by side."""
+    out: dict[tuple, dict[str, dict]] = {}
+    for r in records:
+        out.setdefault((r["task"], r["index"]), {})[r["system"]] = r
+    return out
+
+
 def isabench(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "isabench", *args], capture_output=True, text=True, timeout=timeout
@@ -316,9 +324,7 @@ def test_qemu_system_agrees_with_rv_ref(tmp_path: Path, gnu_tools) -> None:
     _, records = run_plan(
         tmp_path, systems=["rv-ref", "qemu"], tasks=["add", "sort"], sizes={"add": [8], "sort": [8]}, items=3
     )
-    by = {}
-    for r in records:
-        by.setdefault((r["task"], r["index"]), {})[r["system"]] = r
+    by = by_item(records)
     assert len(by) == 6
     for pair in by.values():
         assert pair["qemu"]["output"] == pair["rv-ref"]["output"] == pair["rv-ref"]["expected"]
@@ -330,9 +336,7 @@ def test_rv_fast_system_agrees_with_rv_ref(tmp_path: Path) -> None:
         tmp_path, systems=["rv-ref", "rv-fast"], tasks=["mul", "rle", "collatz"], items=3,
         sizes={"mul": [16], "rle": [32], "collatz": [6]},
     )  # fmt: skip
-    by = {}
-    for r in records:
-        by.setdefault((r["task"], r["index"]), {})[r["system"]] = r
+    by = by_item(records)
     assert len(by) == 9
     for pair in by.values():
         fast, ref = pair["rv-fast"], pair["rv-ref"]
@@ -353,9 +357,7 @@ def test_rv_batch_system_agrees_with_rv_ref(tmp_path: Path, engine: str) -> None
     options = {"rv-batch": {"engine": engine, "batch_size": 4, "compile": False}}
     _, records = run_plan(tmp_path, systems=["rv-ref", "rv-batch"], tasks=["sort", "gcd"], items=5,
                           sizes={"sort": [16], "gcd": [6]}, options=options)  # fmt: skip
-    by = {}
-    for r in records:
-        by.setdefault((r["task"], r["index"]), {})[r["system"]] = r
+    by = by_item(records)
     assert len(by) == 10
     for pair in by.values():
         batch, ref = pair["rv-batch"], pair["rv-ref"]
