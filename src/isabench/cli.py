@@ -463,6 +463,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .report.build import make_report
     from .report.data import ReportError
 
+    if not args.run_dirs and not args.benchmark_json:
+        raise CliError("nothing to report: give at least one run folder or --benchmark-json file", 2)
     try:
         written = make_report(args.run_dirs, args.out, args.benchmark_json)
     except (RunDirError, ReportError) as err:
