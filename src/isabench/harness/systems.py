@@ -8,6 +8,7 @@ a system's or a task's name to decide what to do.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 from ..tasks import Item, Task
@@ -35,7 +36,7 @@ class Outcome:
     pending: object = None  # what account() needs after the timed region
 
 
-class System:
+class System(ABC):
     """Base class: a single-stream system on CPU that measures nothing beyond its output."""
 
     name = "system"
@@ -61,15 +62,19 @@ class System:
 
     def prepare(self, task: Task) -> None:
         """Untimed work before a task's items (assemble its program, ...)."""
+        return None  # optional: nothing to do by default
 
+    @abstractmethod
     def run(self, task: Task, items: list[Item]) -> list[Outcome]:
-        raise NotImplementedError
+        """Answer the items (timed by the runner): one Outcome per item, in order."""
 
     def account(self, task: Task, items: list[Item], outcomes: list[Outcome]) -> None:
         """Untimed figures after a timed call (e.g. memory a run wrote)."""
+        return None  # optional: nothing to do by default
 
     def sync(self) -> None:
         """Wait for queued device work (CUDA) so the clock sees all of it."""
+        return None  # optional: nothing to do by default
 
     def describe(self) -> dict:
         return {
