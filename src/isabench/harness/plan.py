@@ -99,6 +99,15 @@ class Plan:
                 if not isinstance(data[key], list | tuple) or not all(isinstance(v, str) for v in data[key]):
                     raise PlanError(f"plan key '{key}' must be a list of names, got {data[key]!r}")
                 data[key] = tuple(data[key])
+        if "options" in data and not isinstance(data["options"], dict):
+            raise PlanError(f"plan key 'options' must be a table per system, got {data['options']!r}")
+        if "systems" in data:
+            from .systems import normalize_systems
+
+            systems, options = data["systems"], data.get("options", {})
+            data["systems"], data["options"], renamed = normalize_systems(systems, options)
+            if data.get("baseline") in renamed:
+                data["baseline"] = renamed[data["baseline"]]
         if "tasks" in data and data["tasks"] in (("all",), ("*",)):
             data["tasks"] = tuple(TASKS)
         if "sizes" in data:
@@ -121,13 +130,13 @@ class Plan:
 
     def validate(self) -> None:
         """Raise PlanError naming the first thing that cannot run."""
-        from .systems import SYSTEMS, check_device, supported_devices
+        from .systems import check_device, known_systems, supported_devices, system_class
 
         if not self.systems:
             raise PlanError("the plan has no systems")
         for name in self.systems:
-            if name not in SYSTEMS:
-                raise PlanError(f"unknown system '{name}' (known: {', '.join(SYSTEMS)})")
+            if system_class(name) is None:
+                raise PlanError(f"unknown system '{name}' (known: {known_systems()})")
         if not self.devices:
             raise PlanError("the plan has no devices")
         for device in self.devices:
@@ -170,11 +179,11 @@ class Plan:
 
     def baseline_system(self) -> str:
         """The system ratios are taken against: the plan's choice, else its first machine."""
-        from .systems import SYSTEMS
+        from .systems import system_class
 
         if self.baseline:
             return self.baseline
-        machines = [s for s in self.systems if SYSTEMS[s].kind == "machine"]
+        machines = [s for s in self.systems if getattr(system_class(s), "kind", "") == "machine"]
         return machines[0] if machines else self.systems[0]
 
 

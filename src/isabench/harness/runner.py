@@ -323,6 +323,8 @@ class Runner:
             status = "interrupted"
         finally:
             writer.close()
+            for system in systems.values():
+                system.close()
             session["finished"] = now_iso()
             rows = self.write_summary()
             self.manifest["status"] = status if self._missing() == 0 or status != "complete" else "incomplete"

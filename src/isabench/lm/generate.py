@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from .model import Transformer, causal_mask, forward_flops
 from .tokenizer import EOS, PAD, decode_ids, encode_prompt
 
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+OnToken = Callable[[int, int], "bool | None"]  # (prompt index, token id) -> stop this prompt?
 
 
 class DeviceError(RuntimeError):
@@ -28,21 +30,23 @@ class Generation:
     """One prompt's answer and what producing it cost."""
 
     text: str
-    tokens: list[int]
-    tokens_in: int
-    tokens_out: int  # every generated token, <eos> included
-    ttft_s: float  # prompt in -> first token out
-    latency_s: float  # prompt in -> this prompt's last token out
-    flops: int  # this prompt's own forward passes (as if decoded alone)
-    kv_cache_bytes: int  # keys and values this prompt held at its longest
-    param_bytes: int
-    stopped: str  # "eos" or "max_new_tokens"
+    tokens: list[int] | None
+    tokens_in: int | None
+    tokens_out: int | None  # every generated token, <eos> included
+    ttft_s: float | None  # prompt in -> first token out
+    latency_s: float | None  # prompt in -> this prompt's last token out
+    flops: int | None  # this prompt's own forward passes (as if decoded alone); None: unknown
+    kv_cache_bytes: int | None  # keys and values this prompt held at its longest
+    param_bytes: int | None
+    stopped: str | None  # "eos", "max_new_tokens", "stop" (asked to by the caller) or a server's reason
     batch: dict = field(default_factory=dict)  # the batch's own figures
+    error: dict | None = None  # {"kind", "message", ...}: this prompt got no answer (e.g. a server fault)
+    detail: dict = field(default_factory=dict)  # a backend's own per-prompt figures
 
     @property
     def tpot_s(self) -> float | None:
         """Time per output token after the first."""
-        if self.tokens_out < 2:
+        if not self.tokens_out or self.tokens_out < 2 or self.latency_s is None or self.ttft_s is None:
             return None
         return (self.latency_s - self.ttft_s) / (self.tokens_out - 1)
 
@@ -94,21 +98,31 @@ class Runtime:
         return 2 * self.config.n_layers * tokens * self.config.dim * element
 
     @torch.inference_mode()
-    def generate(self, prompts: list[str], max_new_tokens: int = 128,
-                 batch_size: int = 64) -> list[Generation]:  # fmt: skip
-        """Greedy answers to each prompt, decoded `batch_size` prompts at a time."""
+    def generate(self, prompts: list[str] | list[list[int]], max_new_tokens: int | list[int] = 128,
+                 batch_size: int = 64, on_token: OnToken | None = None) -> list[Generation]:  # fmt: skip
+        """Greedy answers to each prompt (an instruction, or the ids of a whole prompt), decoded
+        `batch_size` prompts at a time. max_new_tokens is one budget or one per prompt.
+        on_token(index, token) is called as each token is decoded (index into `prompts`);
+        when it returns True that prompt stops there (stopped = "stop")."""
+        limits = [max_new_tokens] * len(prompts) if isinstance(max_new_tokens, int) else list(max_new_tokens)
+        if len(limits) != len(prompts):
+            raise ValueError(f"{len(limits)} token budgets for {len(prompts)} prompts")
         results: list[Generation] = []
         for start in range(0, len(prompts), batch_size):
-            results += self._generate_batch(prompts[start : start + batch_size], max_new_tokens)
+            rows = slice(start, start + batch_size)
+            callback = None
+            if on_token is not None:
+                callback = lambda row, token, base=start: on_token(base + row, token)  # noqa: E731
+            results += self._generate_batch(prompts[rows], limits[rows], callback)
         return results
 
-    def _generate_batch(self, prompts: list[str], max_new_tokens: int) -> list[Generation]:
+    def _generate_batch(self, prompts: list, limits: list[int], on_token: OnToken | None) -> list[Generation]:
         config, device = self.config, self.device
-        encoded = [encode_prompt(p) for p in prompts]
+        encoded = [encode_prompt(p) if isinstance(p, str) else list(p) for p in prompts]
         lengths = [len(ids) for ids in encoded]
         width = max(lengths)
-        if width + max_new_tokens > config.max_seq_len:
-            max_new_tokens = max(1, config.max_seq_len - width)
+        limits = [max(1, min(limit, config.max_seq_len - width)) for limit in limits]
+        max_new_tokens = max(limits)
         batch = len(prompts)
         tokens = torch.full((batch, width), PAD, dtype=torch.long)
         for row, ids in enumerate(encoded):
@@ -131,6 +145,7 @@ class Runtime:
 
         generated = [[] for _ in range(batch)]
         finished_at = [None] * batch
+        asked_to_stop = [False] * batch
         key_valid = torch.cat(
             [valid, torch.ones(batch, max_new_tokens, dtype=torch.bool, device=device)], dim=1
         )
@@ -143,7 +158,9 @@ class Runtime:
             for row, token in enumerate(host_tokens):
                 if finished_at[row] is None:
                     generated[row].append(token)
-                    if token == EOS or len(generated[row]) == max_new_tokens:
+                    if on_token is not None and on_token(row, token):
+                        asked_to_stop[row] = True
+                    if token == EOS or len(generated[row]) == limits[row] or asked_to_stop[row]:
                         finished_at[row] = now
             if all(t is not None for t in finished_at):
                 break
@@ -173,36 +190,49 @@ class Runtime:
                 text=decode_ids(out), tokens=out, tokens_in=n_in, tokens_out=len(out),
                 ttft_s=ttft, latency_s=finished_at[row], flops=flops,
                 kv_cache_bytes=self.kv_bytes(n_in + len(out) - 1), param_bytes=self.param_bytes,
-                stopped="eos" if out and out[-1] == EOS else "max_new_tokens",
+                stopped=("eos" if out and out[-1] == EOS
+                         else "stop" if asked_to_stop[row] else "max_new_tokens"),
                 batch=batch_record,
             ))  # fmt: skip
         return results
 
 
-def measure_threads(model: Transformer, candidates: list[int] | None = None) -> dict[int, float]:
-    """Seconds for a short greedy decode at each thread count (the fastest is the one to use)."""
+def measure_threads(decode: Callable[[], object], candidates: list[int] | None = None) -> dict[int, float]:
+    """Seconds that `decode` (a short greedy decode) takes at each CPU thread count; the fastest
+    is the one to use. Each count gets one untimed warm-up call first."""
     candidates = candidates or list(range(1, (os.cpu_count() or 1) + 1))
-    prompts = ["Add the two numbers and give the sum.\n1234 5678"] * 8
     timings = {}
     before = torch.get_num_threads()
-    for threads in candidates:
-        runtime = Runtime(model, "cpu", "fp32", threads)
-        runtime.generate(prompts[:1], max_new_tokens=4)  # warm-up
-        start = time.perf_counter()
-        runtime.generate(prompts, max_new_tokens=16, batch_size=8)
-        runtime.generate(prompts[:1], max_new_tokens=16)
-        timings[threads] = time.perf_counter() - start
-    torch.set_num_threads(before)
+    try:
+        for threads in candidates:
+            torch.set_num_threads(threads)
+            decode()  # warm-up
+            start = time.perf_counter()
+            decode()
+            timings[threads] = time.perf_counter() - start
+    finally:
+        torch.set_num_threads(before)
     return timings
 
 
-_CHOSEN_THREADS: dict[tuple, int] = {}
+def fastest_threads(decode: Callable[[], object], key: object) -> int:
+    """The fastest CPU thread count for `decode`, measured once per process and `key`."""
+    if key not in _CHOSEN_THREADS:
+        timings = measure_threads(decode)
+        _CHOSEN_THREADS[key] = min(timings, key=timings.get)
+    return _CHOSEN_THREADS[key]
+
+
+_CHOSEN_THREADS: dict[object, int] = {}
+THREAD_PROBE = "Add the two numbers and give the sum.\n1234 5678"  # a battery-like instruction
 
 
 def choose_threads(model: Transformer) -> int:
     """The fastest CPU thread count for this model size, measured once per process."""
-    key = tuple(sorted(model.config.to_dict().items()))
-    if key not in _CHOSEN_THREADS:
-        timings = measure_threads(model)
-        _CHOSEN_THREADS[key] = min(timings, key=timings.get)
-    return _CHOSEN_THREADS[key]
+    runtime = Runtime(model, "cpu", "fp32")
+
+    def decode() -> None:
+        runtime.generate([THREAD_PROBE] * 8, max_new_tokens=16, batch_size=8)
+        runtime.generate([THREAD_PROBE], max_new_tokens=16)
+
+    return fastest_threads(decode, ("lm-builtin", tuple(sorted(model.config.to_dict().items()))))

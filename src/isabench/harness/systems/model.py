@@ -1,0 +1,105 @@
+"""The infinite side: a language model (any `lm.backends` backend) answering each item's
+instruction. One adapter serves every backend: answer budgets, context checks and the
+mapping of a backend's Generations onto the harness's Outcomes live here, once."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from ...lm.backends.base import Backend, BackendError
+from ...lm.backends.builtin import BuiltinBackend
+from ...lm.evaluate import max_answer_tokens
+from ...tasks import Item, Task
+from .base import Outcome, System, SystemUnavailable
+
+
+class ModelSystem(System):
+    """A backend's model as a batched system. Options: batch_size (items per call; the backend
+    decodes them as one batch or sends them as concurrent requests), max_new_tokens (the
+    answer budget; default: the longest expected answer's bytes + 8), and the backend's own."""
+
+    kind = "model"
+    ops_unit = "flop"
+    batchable = True
+    backend_class: ClassVar[type[Backend]] = BuiltinBackend
+
+    def __init__(self, device: str = "cpu", options: dict | None = None, plan=None, name: str | None = None):
+        options = dict(options or {})
+        options.setdefault("batch_size", self.backend_class.default_batch_size)
+        super().__init__(device, options, plan)
+        if name is not None:
+            self.name = name
+        self.devices = self.backend_class.devices
+        self.measures = self.backend_class.measures
+        self.max_new_tokens = self.options.pop("max_new_tokens", None)
+        if self.max_new_tokens is not None and (
+            not isinstance(self.max_new_tokens, int) or self.max_new_tokens < 1
+        ):
+            raise SystemUnavailable(
+                f"{self.name}: max_new_tokens must be a positive integer, got {self.max_new_tokens!r}"
+            )
+
+    def setup(self) -> dict:
+        try:
+            self.backend = self.backend_class(self.device, self.options)
+            super().setup()  # the options the backend did not take are unknown
+            info = self.backend.load()
+        except BackendError as err:
+            raise SystemUnavailable(f"{self.name}: {err}") from None
+        info["max_new_tokens"] = self.max_new_tokens or "longest expected answer in bytes + 8"
+        return info
+
+    def run(self, task: Task, items: list[Item]) -> list[Outcome]:
+        budget = self.max_new_tokens or max_answer_tokens(items)
+        context = self.backend.context
+        needs = []
+        for item in items:
+            counted = self.backend.prompt_tokens(item.instruction)
+            needs.append(None if counted is None else counted + budget)
+        fits = [context is None or need is None or need <= context for need in needs]
+        answerable = [item.instruction for item, ok in zip(items, fits, strict=True) if ok]
+        answered = iter(self.backend.generate(answerable, budget) if answerable else [])
+        outcomes = []
+        for need, ok in zip(needs, fits, strict=True):
+            if not ok:
+                message = f"prompt and answer need {need} tokens; the context is {context}"
+                outcomes.append(Outcome(output="", error={"kind": "context_overflow", "message": message}))
+                continue
+            gen = next(answered)
+            known = gen.param_bytes is not None and gen.kv_cache_bytes is not None
+            outcomes.append(
+                Outcome(
+                    output=gen.text,
+                    ops=gen.flops,
+                    tokens_in=gen.tokens_in,
+                    tokens_out=gen.tokens_out,
+                    ttft_s=gen.ttft_s,
+                    lane_latency_s=gen.latency_s,
+                    arch_bytes=gen.param_bytes + gen.kv_cache_bytes if known else None,
+                    arch_detail={"param_bytes": gen.param_bytes, "kv_cache_bytes": gen.kv_cache_bytes},
+                    error=gen.error,
+                    detail={"stopped": gen.stopped, "max_new_tokens": budget, **gen.detail},
+                    batch=gen.batch,
+                )
+            )
+        return outcomes
+
+    def sync(self) -> None:
+        if hasattr(self, "backend"):
+            self.backend.sync()
+
+    def close(self) -> None:
+        if hasattr(self, "backend"):
+            self.backend.close()
+
+
+class LmBuiltinSystem(ModelSystem):
+    """lm-builtin: the shipped (or a given) checkpoint on its own runtime, batched greedy decoding.
+
+    Options: checkpoint (a folder), dtype (fp32 on CPU; bf16/fp16/fp32 on CUDA), batch_size,
+    threads ("auto" measures the fastest CPU thread count).
+    """
+
+    name = "lm-builtin"
+    devices = BuiltinBackend.devices
+    backend_class = BuiltinBackend
