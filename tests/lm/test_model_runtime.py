@@ -51,6 +51,22 @@ def test_batched_decoding_equals_one_prompt_at_a_time() -> None:
         assert (many.tokens_in, many.tokens_out, many.flops) == (one.tokens_in, one.tokens_out, one.flops)
 
 
+def test_per_prompt_budgets_callback_and_a_long_batch_mate() -> None:
+    """Budgets are per prompt and bounded by each prompt's own room in the context (not by the
+    batch's longest prompt); on_token sees every token and can stop its prompt."""
+    runtime = Runtime(random_model())
+    long_prompt, short_prompt = "x" * 200, "Say something."
+    alone = runtime.generate([short_prompt], max_new_tokens=120)[0]
+    assert alone.tokens_out == 120  # this random model does not stop by itself here
+    together = runtime.generate([long_prompt, short_prompt], max_new_tokens=[4, 120], batch_size=2)
+    assert together[0].tokens_out <= 4 and together[1].tokens == alone.tokens  # 256 - 202 < 120
+    seen: list[tuple[int, int]] = []
+    stopped = runtime.generate([short_prompt, long_prompt], max_new_tokens=8, batch_size=2,
+                               on_token=lambda i, t: seen.append((i, t)) or (i == 0 and len(seen) >= 5))
+    assert stopped[0].stopped == "stop" and stopped[0].tokens == alone.tokens[: len(stopped[0].tokens)]
+    assert [t for i, t in seen if i == 1] == stopped[1].tokens
+
+
 def test_generation_reports_costs() -> None:
     runtime = Runtime(random_model())
     g = runtime.generate(["Add the two numbers.\n12 34"], max_new_tokens=10)[0]

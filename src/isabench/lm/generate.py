@@ -43,6 +43,13 @@ class Generation:
     error: dict | None = None  # {"kind", "message", ...}: this prompt got no answer (e.g. a server fault)
     detail: dict = field(default_factory=dict)  # a backend's own per-prompt figures
 
+    @classmethod
+    def failed(cls, error: dict, detail: dict | None = None) -> Generation:
+        """A prompt that got no answer, and why."""
+        return cls(text="", tokens=None, tokens_in=None, tokens_out=None, ttft_s=None, latency_s=None,
+                   flops=None, kv_cache_bytes=None, param_bytes=None, stopped=None, error=error,
+                   detail=dict(detail or {}))  # fmt: skip
+
     @property
     def tpot_s(self) -> float | None:
         """Time per output token after the first."""
@@ -121,7 +128,10 @@ class Runtime:
         encoded = [encode_prompt(p) if isinstance(p, str) else list(p) for p in prompts]
         lengths = [len(ids) for ids in encoded]
         width = max(lengths)
-        limits = [max(1, min(limit, config.max_seq_len - width)) for limit in limits]
+        # Each row's positions start at its own first token, so each row may use what the context
+        # leaves after its own prompt (the cache is sized for the batch: longest prompt + budget).
+        limits = [max(1, min(limit, config.max_seq_len - n))
+                  for limit, n in zip(limits, lengths, strict=True)]
         max_new_tokens = max(limits)
         batch = len(prompts)
         tokens = torch.full((batch, width), PAD, dtype=torch.long)
