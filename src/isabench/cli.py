@@ -381,6 +381,48 @@ def cmd_lm_export_hf(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_lm_export_gguf(args: argparse.Namespace) -> int:
+    """Write one GGUF file (llama architecture, f32) for llama.cpp and its servers."""
+    from .lm.checkpoint import CheckpointError
+    from .lm.gguf import GGUFExportError, export_gguf
+
+    try:
+        out = export_gguf(args.checkpoint, args.out)
+    except (CheckpointError, GGUFExportError) as err:
+        raise CliError(str(err), 2) from None
+    print(f"exported {args.checkpoint} -> {out}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve lm-builtin over an OpenAI-compatible HTTP API until SIGINT or SIGTERM."""
+    try:
+        from .lm.backends.serve import ServeError, serve
+    except ImportError as err:
+        raise CliError(f"serve needs FastAPI and uvicorn (pip install 'isabench[serve]'): {err}", 2) from None
+    if not 0 <= args.port <= 65535:
+        raise CliError(f"--port must be 0..65535, got {args.port}", 2)
+    if args.max_batch < 1:
+        raise CliError(f"--max-batch must be at least 1, got {args.max_batch}", 2)
+    if args.threads != "auto" and not (args.threads.isdigit() and int(args.threads) >= 1):
+        raise CliError(f"--threads takes a positive number or 'auto', got '{args.threads}'", 2)
+    if not args.model_name:
+        raise CliError("--model-name must not be empty", 2)
+    runtime = _runtime(args)
+    runtime.generate(["warm-up"], max_new_tokens=2)
+
+    def ready(base_url: str) -> None:
+        line = (f"isabench serve: {args.model_name} on {base_url} (device {args.device}, "
+                f"{runtime.threads} threads, batches up to {args.max_batch})")  # fmt: skip
+        print(line, file=sys.stderr, flush=True)
+
+    try:
+        serve(runtime, args.host, args.port, args.model_name, args.max_batch, ready)
+    except ServeError as err:
+        raise CliError(str(err), 2) from None
+    return 0
+
+
 def _names(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
@@ -692,6 +734,23 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("checkpoint")
     export.add_argument("out")
     export.set_defaults(func=cmd_lm_export_hf)
+    export_gguf = lm_commands.add_parser("export-gguf", help="export a checkpoint as a GGUF file (llama.cpp)")
+    export_gguf.add_argument("checkpoint")
+    export_gguf.add_argument("out", metavar="out_file")
+    export_gguf.set_defaults(func=cmd_lm_export_gguf)
+
+    serve_parser = commands.add_parser(
+        "serve", help="serve lm-builtin over an OpenAI-compatible HTTP API",
+        description="Serve lm-builtin at http://HOST:PORT/v1: /v1/models, /v1/completions and "
+        "/v1/chat/completions (streamed or not; greedy decoding only), /health. Concurrent requests "
+        "are decoded together in batches of up to --max-batch. Runs until SIGINT or SIGTERM.",
+    )  # fmt: skip
+    serve_parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve_parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0: any free one)")
+    serve_parser.add_argument("--model-name", default="lm-builtin", help="the model id clients ask for")
+    serve_parser.add_argument("--max-batch", type=int, default=64, help="rows decoded together at most")
+    _add_runtime_options(serve_parser)
+    serve_parser.set_defaults(func=cmd_serve)
 
     run_parser = commands.add_parser(
         "run", help="the comparison: both sides over the battery, measured and recorded",
@@ -702,7 +761,11 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     run_parser.add_argument("--profile", help="quick (default) or full")
     run_parser.add_argument("--plan", help="a TOML plan file")
-    run_parser.add_argument("--systems", help="comma-separated: rv-ref, qemu, lm-builtin, ...")
+    run_parser.add_argument(
+        "--systems",
+        help="comma-separated: rv-fast, rv-ref, rv-batch, qemu, lm-builtin, hf:FOLDER-OR-HUB-ID, "
+        "openai:BASE-URL[#MODEL], empty",
+    )
     run_parser.add_argument("--devices", help="comma-separated: cpu, cuda")
     run_parser.add_argument("--tasks", help="comma-separated task names (default: all)")
     run_parser.add_argument("--sizes", help="comma-separated sizes for every task")
