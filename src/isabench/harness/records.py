@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 MANIFEST, RECORDS, SUMMARY = "manifest.json", "records.jsonl", "summary.csv"
+SUPERSEDED = "records.superseded.jsonl"  # records of items asked again, kept as they were
 KEY_FIELDS = ("system", "device", "task", "size", "heldout", "index")
 
 
@@ -78,6 +79,35 @@ def read_records(run_dir: str | Path, repair: bool = False) -> list[dict]:
             raise RunDirError(f"{path}:{number}: a record without its key fields {KEY_FIELDS}") from None
         records.append(record)
     return records
+
+
+def may_pass(record: dict) -> bool:
+    """A record whose error may pass on a second try (a server that was down, 5xx, a stall)."""
+    return bool((record.get("error") or {}).get("retry"))
+
+
+def set_aside_retryable(run_dir: str | Path) -> int:
+    """Move the records whose error may pass from records.jsonl to records.superseded.jsonl, so
+    the run asks for those items again; return how many. Nothing measured is deleted: the lines
+    are appended to the superseded file (and synced) before records.jsonl is replaced atomically."""
+    read_records(run_dir, repair=True)  # reports a damaged file with its line; drops a cut last line
+    path = Path(run_dir) / RECORDS
+    if not path.exists():
+        return 0
+    keep, again = [], []
+    for line in path.read_bytes().splitlines(keepends=True):
+        if line.strip():
+            (again if may_pass(json.loads(line)) else keep).append(line)
+    if not again:
+        return 0
+    with open(Path(run_dir) / SUPERSEDED, "ab") as handle:
+        handle.writelines(again)
+        handle.flush()
+        os.fsync(handle.fileno())
+    tmp = path.with_suffix(".jsonl.tmp")
+    tmp.write_bytes(b"".join(keep))
+    os.replace(tmp, path)
+    return len(again)
 
 
 class RecordWriter:

@@ -21,9 +21,11 @@ from .plan import Cell, Plan, PlanError, shard_cells
 from .records import (
     RecordWriter,
     RunDirError,
+    may_pass,
     read_manifest,
     read_records,
     record_key,
+    set_aside_retryable,
     write_manifest,
 )
 from .summary import compact_table, percentile, summarize, write_summary
@@ -140,7 +142,7 @@ def make_records(
     for item, outcome in zip(items, measured.outcomes, strict=True):
         error = outcome.error
         tpot = None
-        if outcome.tokens_out and outcome.tokens_out > 1 and outcome.lane_latency_s is not None:
+        if (outcome.tokens_out or 0) > 1 and None not in (outcome.lane_latency_s, outcome.ttft_s):
             tpot = (outcome.lane_latency_s - outcome.ttft_s) / (outcome.tokens_out - 1)
         records.append(
             {
@@ -269,7 +271,8 @@ class Runner:
     def run(self) -> list[dict]:
         """Run every missing item; write the summary; return the summary rows."""
         plan = self.plan
-        done = {record_key(r) for r in read_records(self.run_dir, repair=True)}
+        asked_again = set_aside_retryable(self.run_dir)
+        done = {record_key(r) for r in read_records(self.run_dir)}
         cells = shard_cells(plan.cells(), self.shard)
         planned = sum(len(c.indices) for c in cells)
         todo = [
@@ -283,6 +286,7 @@ class Runner:
             "finished": None,
             "environment": environment(),
             "items_before": planned - remaining,
+            "items_asked_again": asked_again,
         }
         self.manifest["sessions"].append(session)
         self.manifest["items_planned"] = planned
@@ -290,6 +294,7 @@ class Runner:
         self._say(
             f"isabench run: {len(cells)} cells, {planned} items planned, {planned - remaining} already "
             f"recorded, {remaining} to run -> {self.run_dir}"
+            + (f" ({asked_again} asked again after errors that may pass)" if asked_again else "")
         )
 
         writer = RecordWriter(self.run_dir)
@@ -339,6 +344,12 @@ class Runner:
             raise KeyboardInterrupt
         print(compact_table(rows), flush=True)
         self._say(f"wrote {self.run_dir}/manifest.json, records.jsonl, summary.csv")
+        passing = sum(may_pass(r) for r in read_records(self.run_dir))
+        if passing:
+            self._say(
+                f"{passing} items failed with errors that may pass (server down, 429/5xx, timeouts); "
+                f"ask for them again with: isabench run --resume {self.run_dir}"
+            )
         return rows
 
     def _setup_systems(self, systems: dict, pairs: set) -> None:
@@ -408,7 +419,7 @@ class Runner:
         return len(items)
 
     def _missing(self) -> int:
-        done = {record_key(r) for r in read_records(self.run_dir)}
+        done = {record_key(r) for r in read_records(self.run_dir) if not may_pass(r)}
         return sum(
             1
             for c in shard_cells(self.plan.cells(), self.shard)
