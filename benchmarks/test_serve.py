@@ -301,7 +301,6 @@ def test_server(benchmark, runtime, server, loop, workload, expected, kind, conc
         max_batch=BATCH,
         decode_calls_per_round=calls / ROUNDS,
         mean_batch=rows / calls,
-        continued_rows=after["continued_rows"] - before["continued_rows"],
         decode_s_per_round=(after["decode_s"] - before["decode_s"]) / ROUNDS,
         p50_server_latency_s=percentile([s for _, _, s in answers], 0.5),
     )

@@ -204,8 +204,9 @@ def compact_table(rows: list[dict]) -> str:
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
         groups.setdefault((row["system"], row["device"]), []).append(row)
+    width = max([12, *(len(system) for system, _ in groups)])
     lines = [
-        f"{'system':<12} {'device':<6} {'items':>6} {'errors':>6} {'accuracy':>9} "
+        f"{'system':<{width}} {'device':<6} {'items':>6} {'errors':>6} {'accuracy':>9} "
         f"{'latency p50':>12} {'mean ops':>12} {'unit':<5} {'s / correct':>12}"
     ]
     for (system, device), cells in groups.items():
@@ -216,7 +217,7 @@ def compact_table(rows: list[dict]) -> str:
         ops = _mean([r["ops_mean"] for r in cells])
         seconds = sum(r["time_total_s"] for r in cells)
         lines.append(
-            f"{system:<12} {device:<6} {n:>6} {errors:>6} {correct / n:>8.1%} "
+            f"{system:<{width}} {device:<6} {n:>6} {errors:>6} {correct / n:>8.1%} "
             f"{fmt_seconds(p50):>12} {fmt_number(ops):>12} {cells[0]['ops_unit']:<5} "
             f"{fmt_seconds(seconds / correct) if correct else '–':>12}"
         )
