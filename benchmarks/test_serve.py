@@ -36,6 +36,7 @@ Run with `pytest benchmarks/test_serve.py --benchmark-json=PATH`.
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import statistics
 import subprocess
@@ -51,6 +52,8 @@ openai = pytest.importorskip("openai")
 
 from isabench.lm.evaluate import max_answer_tokens  # noqa: E402
 from isabench.lm.generate import Runtime, choose_threads  # noqa: E402
+
+DEVICE = os.environ.get("ISABENCH_BENCH_DEVICE", "cpu")  # scripts/device_backends.sh sets cuda
 from isabench.lm.paths import DEFAULT_CHECKPOINT  # noqa: E402
 from isabench.tasks import TASKS  # noqa: E402
 
@@ -77,8 +80,9 @@ def workload() -> tuple[list[str], list[int]]:
 
 @pytest.fixture(scope="module")
 def runtime() -> Runtime:
-    runtime = Runtime.from_checkpoint(DEFAULT_CHECKPOINT, "cpu", "fp32")
-    runtime.set_threads(choose_threads(runtime.model))
+    runtime = Runtime.from_checkpoint(DEFAULT_CHECKPOINT, DEVICE, "fp32")
+    if DEVICE == "cpu":
+        runtime.set_threads(choose_threads(runtime.model))
     runtime.generate(["warm-up"], max_new_tokens=2)
     return runtime
 
@@ -114,6 +118,10 @@ class _Subprocess:
             MODEL,
             "--checkpoint",
             str(DEFAULT_CHECKPOINT),
+            "--device",
+            DEVICE,
+            "--dtype",
+            "fp32",
         ]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 120

@@ -10,11 +10,7 @@ answer ends as soon as another request waits)."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 
@@ -35,18 +31,13 @@ from isabench.lm.gguf import export_gguf  # noqa: E402
 from isabench.lm.paths import DEFAULT_CHECKPOINT  # noqa: E402
 from isabench.lm.tokenizer import EOS, encode_prompt  # noqa: E402
 from isabench.tasks import TASKS as ALL_TASKS  # noqa: E402
+from tests.servers import ServerProcess, free_port  # noqa: E402
 
 TASKS = ["add", "sort", "uppercase"]
 SIZE = 2
 ITEMS = 6
 MODEL_ID = "lm-builtin"
 GGML_TYPE_F32 = 0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -66,31 +57,8 @@ def llamacpp_server(gguf_file, tmp_path_factory):
         "--flash_attn", "False", "--last_n_tokens_size", "0", "--interrupt_requests", "False",
         "--chat_format", "chat_template.default", "--verbose", "False",
     ]  # fmt: skip
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"llama_cpp.server exited ({process.returncode}): {log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=1) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"llama_cpp.server not up within 60 s: {log_path.read_text()}")
-            time.sleep(0.1)
+    with ServerProcess(command, f"http://127.0.0.1:{port}/v1/models", log_path, timeout=60):
         yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=30)
 
 
 def plan(*systems: str, options: dict | None = None):

@@ -4,13 +4,10 @@ mid-run costs nothing that --resume cannot fill, each item exactly once."""
 
 from __future__ import annotations
 
-import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -21,61 +18,27 @@ from isabench.harness.plan import build_plan  # noqa: E402
 from isabench.harness.records import read_manifest, read_records  # noqa: E402
 from isabench.harness.runner import Runner  # noqa: E402
 from isabench.lm.paths import DEFAULT_CHECKPOINT  # noqa: E402
+from tests.servers import ServerProcess, free_port  # noqa: E402
 
 TASKS = ["add", "sort", "uppercase"]
 SIZE = 2
 ITEMS = 8
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class ServeProcess(ServerProcess):
+    """`python -m isabench serve` on 127.0.0.1:port with the shipped checkpoint, one thread."""
 
-
-class ServeProcess:
-    """`python -m isabench serve` on 127.0.0.1:port, waited for through /health."""
-
-    def __init__(self, port: int):
-        self.port = port
+    def __init__(self, port: int, log: Path):
         self.url = f"http://127.0.0.1:{port}/v1"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "isabench", "serve", "--checkpoint", str(DEFAULT_CHECKPOINT),
-             "--host", "127.0.0.1", "--port", str(port), "--threads", "1"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )  # fmt: skip
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"isabench serve exited: {self.process.stderr.read().decode()}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as answer:
-                    if answer.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("isabench serve did not become healthy within 90 s")
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self.process.stderr.close()
+        command = [sys.executable, "-m", "isabench", "serve", "--checkpoint", str(DEFAULT_CHECKPOINT),
+                   "--host", "127.0.0.1", "--port", str(port), "--threads", "1"]  # fmt: skip
+        super().__init__(command, f"http://127.0.0.1:{port}/health", log)
 
 
 @pytest.fixture(scope="module")
-def serve():
-    server = ServeProcess(free_port())
-    yield server
-    server.stop()
+def serve(tmp_path_factory):
+    with ServeProcess(free_port(), tmp_path_factory.mktemp("serve") / "serve.log") as server:
+        yield server
 
 
 def plan(*systems: str, items: int = ITEMS, options: dict | None = None):
@@ -135,7 +98,7 @@ def test_flops_from_the_served_models_config(serve, tmp_path) -> None:
 
 def test_server_killed_mid_run_then_resume(in_process, tmp_path) -> None:
     port = free_port()
-    server = ServeProcess(port)
+    server = ServeProcess(port, tmp_path / "serve.log")
     spec = f"openai:{server.url}#lm-builtin"
     options = {spec: {"concurrency": 2, "batch_size": 2, "retries": 1, "backoff_s": 0.01, "timeout_s": 5}}
     run = tmp_path / "run"
@@ -163,7 +126,7 @@ def test_server_killed_mid_run_then_resume(in_process, tmp_path) -> None:
     assert all(r["error"]["retry"] for r in errors)
     assert read_manifest(run)["status"] == "incomplete"
 
-    server = ServeProcess(port)  # the plan's URL: the same port
+    server = ServeProcess(port, tmp_path / "serve-again.log")  # the plan's URL: the same port
     try:
         Runner.resume(run, progress=False).run()
     finally:

@@ -59,13 +59,7 @@ QWEN_TEMPLATE = (
 )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """A model this small runs fastest on one thread, and a busy machine makes more much slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/lm/conftest.py
 
 
 def battery_instructions(per_task: int = 1) -> list[str]:

@@ -26,13 +26,7 @@ NEW_TOKENS = 16
 INIT_SCALE = 4.0  # std 0.08 instead of 0.02: varied greedy outputs, top-2 logit gaps >> fp error
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """A model this small runs fastest on one thread, and a busy machine makes more much slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/lm/conftest.py
 
 
 @pytest.fixture(scope="module")

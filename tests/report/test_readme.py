@@ -8,12 +8,16 @@ from pathlib import Path
 from isabench.report.readme import (
     END,
     REFERENCE,
+    SERVE_END,
+    SERVE_JSON,
+    SERVE_START,
     SPEED_END,
     SPEED_JSON,
     SPEED_START,
     START,
     current_block,
     render_block,
+    render_serve,
     render_speed,
 )
 
@@ -32,3 +36,11 @@ def test_readme_speed_block_matches_the_committed_benchmark(monkeypatch) -> None
     assert current_block(start=SPEED_START, end=SPEED_END) == render_speed(), (
         "run: python3 -m isabench.report.readme"
     )
+
+
+def test_readme_serve_block_matches_the_committed_benchmark(monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    assert (ROOT / SERVE_JSON).exists()
+    block = render_serve()
+    assert "server openai concurrency 64" in block and "in-process batched" in block
+    assert current_block(start=SERVE_START, end=SERVE_END) == block, "run: python3 -m isabench.report.readme"

@@ -1,5 +1,6 @@
-"""The README's reference-results block, generated from a committed run and its report so the
-README never carries a number that no record backs. `python3 -m isabench.report.readme` rewrites
+"""The README's generated blocks (reference results, executor speed, serving speed), made from a
+committed run, its report and committed benchmark files, so the README never carries a number
+that no record backs. `python3 -m isabench.report.readme` rewrites
 the block; a test checks it is in sync."""
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from .data import load
 START, END = "<!-- reference-results:start -->", "<!-- reference-results:end -->"
 SPEED_START, SPEED_END = "<!-- executor-speed:start -->", "<!-- executor-speed:end -->"
 SPEED_JSON = Path("results") / "quick-cpu" / "benchmarks" / "rv-speed.json"
+SERVE_START, SERVE_END = "<!-- serve-speed:start -->", "<!-- serve-speed:end -->"
+SERVE_JSON = Path("results") / "benchmarks" / "serve-cpu.json"
 REFERENCE = Path("results") / "quick-cpu"
 PLOTS = ("accuracy_vs_size", "cost_per_correct")
 
@@ -165,7 +168,52 @@ def render_speed(path: Path = SPEED_JSON) -> str:
     return "\n".join(lines)
 
 
-BLOCKS = {(START, END): render_block, (SPEED_START, SPEED_END): render_speed}
+def render_serve(path: Path = SERVE_JSON) -> str:
+    """The serving-speed table from one pytest-benchmark run of benchmarks/test_serve.py."""
+    import json
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    commit = data.get("commit_info", {})
+    cpu = data["machine_info"].get("cpu", {})
+    extras = {b["name"]: b["extra_info"] for b in data["benchmarks"]}
+    summary = extras.pop("test_serve_summary")
+    lines = [
+        SERVE_START,
+        f"`{path}`, on {cpu.get('brand_raw', '?')} ({cpu.get('count', '?')} cores), {data['datetime'][:10]}, "
+        f"commit `{commit.get('id', '?')[:12]}`{' with uncommitted changes' if commit.get('dirty') else ''}, "
+        f"{summary['threads']} torch threads:",
+        "",
+        "| system | requests/s | tokens/s | p50 latency per request |",
+        "|---|---:|---:|---:|",
+    ]
+    for extra in extras.values():
+        lines.append(
+            f"| {extra['system']} | {extra['requests_per_s']:.1f} | {extra['tokens_per_s']:,.0f} | "
+            f"{extra['p50_latency_s'] * 1e3:.1f} ms |"
+        )
+    lines += ["", "| client | concurrency 64 / in-process batched (target ≥ 0.70) | "
+              "p50 added at concurrency 1 (target ≤ 2 ms) | of which inside the server |",
+              "|---|---:|---:|---:|"]  # fmt: skip
+    for client in ("openai", "httpx"):
+        if client not in summary:
+            continue
+        got = summary[client]
+        met = {True: "met", False: "not met"}
+        fraction, added = got["concurrency_64_fraction_of_batched"], got["concurrency_1_p50_added_ms"]
+        inside = got["concurrency_1_p50_added_inside_server_ms"]
+        lines.append(
+            f"| {client} | {fraction:.2f} ({met[got['concurrency_64_target_met']]}) | {added:.2f} ms "
+            f"({met[got['concurrency_1_target_met']]}) | {inside:.2f} ms |"
+        )
+    lines.append(SERVE_END)
+    return "\n".join(lines)
+
+
+BLOCKS = {
+    (START, END): render_block,
+    (SPEED_START, SPEED_END): render_speed,
+    (SERVE_START, SERVE_END): render_serve,
+}
 
 
 def update(readme: Path = Path("README.md")) -> bool:
