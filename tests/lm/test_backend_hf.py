@@ -10,6 +10,8 @@ import collections
 import inspect
 import json
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -419,3 +421,23 @@ def test_manifest_is_json(qwen) -> None:
     described = backend.load()
     assert json.loads(json.dumps(described)) == described
     assert described["transformers"] and described["param_bytes"] == 4 * described["parameters"]
+
+
+def test_the_command_line_runs_a_machine_against_an_hf_folder(builtin, tmp_path) -> None:
+    """`isabench run --systems rv-fast,hf:DIR`, as a user types it: records for both sides, the
+    model's system named by its folder, and a report built from them."""
+    _, exported = builtin
+    run, report = tmp_path / "run", tmp_path / "report"
+    command = [sys.executable, "-m", "isabench", "run", "--systems", f"rv-fast,hf:{exported}",
+               "--tasks", "add,reverse_string", "--sizes", "2", "--items", "3", "--out", str(run),
+               "--no-progress"]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    records = read_records(run)
+    assert {r["system"] for r in records} == {"rv-fast", "hf:exported"} and len(records) == 12
+    model = [r for r in records if r["system"] == "hf:exported"]
+    assert all(r["ops_unit"] == "flop" and r["ops"] > 0 and r["tokens_in"] > 0 for r in model)
+    done = subprocess.run([sys.executable, "-m", "isabench", "report", str(run), "--out", str(report)],
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "hf:exported" in (report / "REPORT.md").read_text()

@@ -8,6 +8,8 @@ while the plan keeps where it came from. Adding a backend is one module and one 
 
 from __future__ import annotations
 
+import functools
+
 from ...lm.backends.base import Backend
 from .base import Outcome, System, SystemUnavailable
 from .control import EmptySystem
@@ -41,11 +43,14 @@ def system_class(name: str) -> type[System] | None:
     if name in SYSTEMS:
         return SYSTEMS[name]
     backend = family_of(name)
-    if backend is None:
-        return None
-    return type(
-        f"{backend.__name__}System", (ModelSystem,), {"backend_class": backend, "devices": backend.devices}
-    )
+    return None if backend is None else _family_system(backend)
+
+
+@functools.cache
+def _family_system(backend: type[Backend]) -> type[ModelSystem]:
+    """The ModelSystem subclass that runs `backend` (one per family)."""
+    attributes = {"backend_class": backend, "devices": backend.devices, "measures": backend.measures}
+    return type(f"{backend.__name__}System", (ModelSystem,), attributes)
 
 
 def known_systems() -> str:

@@ -29,8 +29,6 @@ class ModelSystem(System):
         super().__init__(device, options, plan)
         if name is not None:
             self.name = name
-        self.devices = self.backend_class.devices
-        self.measures = self.backend_class.measures
         self.max_new_tokens = self.options.pop("max_new_tokens", None)
         if self.max_new_tokens is not None and (
             not isinstance(self.max_new_tokens, int) or self.max_new_tokens < 1
@@ -102,4 +100,5 @@ class LmBuiltinSystem(ModelSystem):
 
     name = "lm-builtin"
     devices = BuiltinBackend.devices
+    measures = BuiltinBackend.measures
     backend_class = BuiltinBackend
