@@ -7,6 +7,7 @@ instruction counts match the real toolchain's.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,6 +82,12 @@ SUPPORTED_DIRECTIVES = (
     ".space .zero .align .p2align .equ .set"
 )
 
+_OCTAL_ESCAPE = re.compile(r"[0-7]{1,3}")
+_HEX_ESCAPE = re.compile(r"[0-9a-fA-F]+")
+IMAGE_LIMIT = 64 << 20  # bytes of all sections together (4x the default memory_size)
+LINE_RANGE_BYTES = 1024  # data in .text bigger than this is looked up by range, not per word
+MAX_EQU_DEPTH = 64  # .equ symbols defined in terms of not-yet-folded .equ symbols, nested
+
 _LABEL = re.compile(r"\s*([A-Za-z_.$][A-Za-z0-9_.$]*|[0-9]+)\s*:")
 _MEM_OPERAND = re.compile(r"^(.*)\(\s*([A-Za-z0-9]+)\s*\)\s*$")
 
@@ -113,6 +120,40 @@ class Item:
     raw: bytes = b""
     fill: int = 0
     align: int = 1
+
+
+class LineTable(dict):
+    """Address -> SourceLine of every word in .text. Large data blocks in .text (a big .space)
+    are kept as address ranges rather than one entry per word; `get`, `[]` and `in` see both."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ranges: list[tuple[int, int, SourceLine]] = []  # (start, end), ascending
+
+    def add_range(self, start: int, end: int, source: SourceLine) -> None:
+        self.ranges.append((start, end, source))
+
+    def _in_range(self, address: int) -> SourceLine | None:
+        k = bisect.bisect_right(self.ranges, (address, float("inf"))) - 1
+        if k >= 0 and self.ranges[k][0] <= address < self.ranges[k][1] and address % 4 == 0:
+            return self.ranges[k][2]
+        return None
+
+    def __missing__(self, address):
+        source = self._in_range(address) if isinstance(address, int) else None
+        if source is None:
+            raise KeyError(address)
+        return source
+
+    def get(self, address, default=None):
+        try:
+            return self[address]
+        except KeyError:
+            return default
+
+    def __contains__(self, address) -> bool:
+        return super().__contains__(address) or (isinstance(address, int) and self._in_range(address)
+                                                 is not None)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -148,32 +189,42 @@ class Program:
         return sum(len(b) for _, b in self.segments) + (self.bss_end - self.bss_start)
 
 
-def _unquoted(text: str):
-    """Yield (index, char) for each character outside string and character literals."""
-    i, in_string = 0, False
-    while i < len(text):
-        c = text[i]
-        if in_string:
-            if c == "\\":
-                i += 1
-            elif c == '"':
-                in_string = False
-        elif c == '"':
-            in_string = True
+_STRING_REST = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)  # after the opening quote
+_SCAN: dict[str, re.Pattern] = {}
+
+
+def _unquoted(text: str, wanted: str):
+    """Yield (index, char) for each character of `wanted` outside string and character literals.
+
+    It jumps from one quote or wanted character to the next with a regex, so a long line costs
+    little more than reading it once.
+    """
+    scan = _SCAN.get(wanted)
+    if scan is None:
+        scan = _SCAN[wanted] = re.compile("[" + re.escape(wanted + "\"'") + "]")
+    i, n = 0, len(text)
+    while i < n:
+        m = scan.search(text, i)
+        if not m:
+            return
+        i, c = m.start(), m.group()
+        if c == '"':
+            i = _STRING_REST.match(text, i + 1).end()
         elif c == "'":
             # A character literal: skip past its closing quote (GNU allows it unclosed).
             i += 2 if text[i + 1 : i + 2] == "\\" else 1
             if text[i + 1 : i + 2] == "'":
                 i += 1
+            i += 1
         else:
             yield i, c
-        i += 1
+            i += 1
 
 
 def _split_operands(text: str, col0: int) -> list[tuple[str, int]]:
     """Split on top-level commas, keeping each operand's column."""
     cuts, depth = [], 0
-    for i, c in _unquoted(text):
+    for i, c in _unquoted(text, "(),"):
         depth += {"(": 1, ")": -1}.get(c, 0)
         if c == "," and depth == 0:
             cuts.append(i)
@@ -189,10 +240,19 @@ def _split_operands(text: str, col0: int) -> list[tuple[str, int]]:
 
 def _strip_comment(line: str) -> str:
     """Drop a `#` comment that is not inside a string or character literal."""
-    for i, c in _unquoted(line):
+    for i, c in _unquoted(line, "#"):
         if c == "#":
             return line[:i]
     return line
+
+
+def _char_bytes(c: str, col: int) -> bytes:
+    """A string's character as bytes: UTF-8, and a byte that was not UTF-8 (decoded with
+    surrogateescape) is that byte again; any other lone surrogate cannot be written."""
+    try:
+        return c.encode("utf-8", errors="surrogateescape")
+    except UnicodeEncodeError:
+        raise AsmSyntaxError(f"character {c!r} in string cannot be encoded", col=col) from None
 
 
 def _parse_string(text: str, col: int) -> bytes:
@@ -205,23 +265,26 @@ def _parse_string(text: str, col: int) -> bytes:
         if c == "\\" and i + 1 < len(body):
             n = body[i + 1]
             if n in "01234567":
-                m = re.match(r"[0-7]{1,3}", body[i + 1 :])
+                m = _OCTAL_ESCAPE.match(body, i + 1)
                 out.append(int(m.group(0), 8) & 0xFF)
                 i += 1 + len(m.group(0))
                 continue
             if n == "x":
-                m = re.match(r"[0-9a-fA-F]+", body[i + 2 :])
+                m = _HEX_ESCAPE.match(body, i + 2)
                 if not m:
                     raise AsmSyntaxError("bad \\x escape in string", col=col)
                 out.append(int(m.group(0), 16) & 0xFF)
                 i += 2 + len(m.group(0))
                 continue
-            out.append(ex.ESCAPES.get(n, ord(n)))
+            if n in ex.ESCAPES:
+                out.append(ex.ESCAPES[n])
+            else:  # an unknown escape is the character itself, as in GNU as (`\é` is é's bytes)
+                out += _char_bytes(n, col + i + 2)
             i += 2
             continue
         if c == '"':
             raise AsmSyntaxError("unescaped quote inside string", col=col + i + 1)
-        out.extend(c.encode("utf-8"))
+        out += _char_bytes(c, col + i + 1)
         i += 1
     return bytes(out)
 
@@ -237,6 +300,8 @@ class Assembler:
         self.align: dict[str, int] = dict(DEFAULT_SECTION_ALIGN)
         self.current = "text"
         self.labels: dict[str, tuple[str, int, SourceLine, int]] = {}  # name->(sect, off, src, col)
+        self.label_items: dict[str, int] = {}  # name -> moves[its section] when defined
+        self.moves: dict[str, int] = dict.fromkeys(SECTIONS, 0)  # items that start a new place
         self.equs: dict[str, tuple[ex.Expr, SourceLine, int]] = {}
         self.local_counts: dict[str, int] = {}
         self.text_worst_case_extra = 0  # bytes GNU as reserves for .align in text, beyond need
@@ -255,7 +320,9 @@ class Assembler:
 
     # -- pass 1: read lines -------------------------------------------------------------------
     def assemble(self) -> Program:
-        for number, raw in enumerate(self.source.splitlines(), start=1):
+        # Only "\n" ends a line, as for GNU as and editors (str.splitlines also splits at \r,
+        # \f, \v, \x1c-\x1e, \x85, \u2028, \u2029, which would shift every later line number).
+        for number, raw in enumerate(self.source.split("\n"), start=1):
             self.line = SourceLine(self.name, number, raw.strip())
             try:
                 self.read_line(_strip_comment(raw))
@@ -294,6 +361,10 @@ class Assembler:
             self.local_counts[name] = self.local_counts.get(name, 0) + 1
             name = f".L{name}\x02{self.local_counts[name]}"
         earlier = self.labels.get(name) or self.equs.get(name)
+        here = (self.current, self.sizes[self.current])
+        if name in self.labels and self.labels[name][:2] == here \
+                and self.label_items[name] == self.moves[self.current]:
+            return  # GNU as lets a label be defined again at the very same place
         if earlier is not None:
             first = earlier[-2]  # the SourceLine of the first definition
             raise self.error(
@@ -302,6 +373,7 @@ class Assembler:
                 col,
             )
         self.labels[name] = (self.current, self.sizes[self.current], self.line, col)
+        self.label_items[name] = self.moves[self.current]
 
     def resolve_local(self, ref: str, col: int) -> str:
         number, direction = ref[:-1], ref[-1]
@@ -323,6 +395,12 @@ class Assembler:
             raise self.error(AsmSyntaxError, "only .space/.zero/.align may go in .bss")
         if item.kind == "align":
             offset = self.sizes[section]
+            if section == "text" and item.align > 4 and 0 < offset % item.align < 4:
+                # GNU as reserves align-4 bytes of nops for ld to trim; from 1-3 bytes past a
+                # boundary ld needs more and fails ("N bytes required for alignment").
+                raise self.error(AsmSyntaxError, f"cannot align .text to {item.align} bytes "
+                                 f"{offset % item.align} byte(s) past a boundary (GNU ld cannot "
+                                 "either: put the data after the code or align it to 4 first)")  # fmt: skip
             if section == "text" and offset % 4:
                 item.raw = b"\0" * (4 - offset % 4)
                 offset += len(item.raw)
@@ -331,6 +409,13 @@ class Assembler:
             self.align[section] = max(self.align[section], item.align)
             if section == "text" and item.align > 4:
                 self.text_worst_case_extra += (item.align - 4) - pad
+        if sum(self.sizes.values()) + item.size > IMAGE_LIMIT:
+            raise self.error(ImmediateOutOfRange, f"the program would be larger than {IMAGE_LIMIT >> 20} MiB "
+                             f"(all sections together)")  # fmt: skip
+        # For GNU as a label may be defined again where nothing has been placed since: an empty
+        # item keeps the place, but an .align that makes ld's alignment fragment does not.
+        if item.size or (item.kind == "align" and (section != "text" or item.align > 4)):
+            self.moves[section] += 1
         item.offset = self.sizes[section]
         self.sizes[section] += item.size
         self.sections[section].append(item)
@@ -363,10 +448,10 @@ class Assembler:
         elif name in (".ascii", ".asciz", ".string"):
             if not operands:
                 raise self.error(OperandCountError, f"{name} needs a string", col)
-            data = b""
+            data = bytearray()
             for text, c in operands:
                 data += _parse_string(text, c) + (b"\0" if name != ".ascii" else b"")
-            self.place(Item("ascii", self.line, size=len(data), raw=data))
+            self.place(Item("ascii", self.line, size=len(data), raw=bytes(data)))
         elif name in (".space", ".zero", ".skip"):
             if not 1 <= len(operands) <= 2:
                 raise self.error(OperandCountError, f"{name} takes a size and an optional fill", col)
@@ -388,8 +473,13 @@ class Assembler:
                 raise self.error(DuplicateSymbol, f"symbol '{symbol}' is already defined", scol)
             tree = self.expr(*operands[1])
             if all(s.name in self.equs for s in ex.symbols_in(tree)):
-                # A constant now: fold it, so `.set V, V+1` uses the old V.
-                tree = ex.Num(self.constant_value(tree, operands[1][1], operands[1][0]))
+                # A constant now: fold it, so `.set V, V+1` uses the old V. If one of those
+                # symbols is itself label-relative or refers ahead (`.equ X, lbl+1`), GNU as
+                # keeps the expression for later, and so do we.
+                try:
+                    tree = ex.Num(self.constant_value(tree, operands[1][1], operands[1][0]))
+                except (ImmediateOutOfRange, UndefinedSymbol):
+                    pass
             self.equs[symbol] = (tree, self.line, scol)
         else:
             raise self.error(
@@ -416,18 +506,21 @@ class Assembler:
 
     def constant_value(self, tree: ex.Expr, col: int, text: str, seen=()) -> int:
         def lookup(sym: ex.Sym) -> int:
+            if len(seen) >= MAX_EQU_DEPTH:
+                raise self.error(AsmSyntaxError, f"symbol definitions nested more than {MAX_EQU_DEPTH} "
+                                 f"deep at '{_shown(sym.name)}'", sym.col)  # fmt: skip
             if sym.name in self.equs and sym.name not in seen:
                 equ_tree = self.equs[sym.name][0]
                 return self.constant_value(equ_tree, col, text, (*seen, sym.name))
             raise self.error(
                 ImmediateOutOfRange if sym.name in self.labels else UndefinedSymbol,
-                f"'{text}' must be a constant defined above this line ('{sym.name}' is not)",
+                f"'{text}' must be a constant defined above this line ('{_shown(sym.name)}' is not)",
                 sym.col,
             )
 
         try:
             return ex.evaluate(tree, lookup)
-        except ZeroDivisionError as err:
+        except (ZeroDivisionError, ex.ExprOverflow) as err:
             raise self.error(AsmSyntaxError, str(err), col) from None
 
     # -- instructions -------------------------------------------------------------------------
@@ -605,7 +698,31 @@ class Assembler:
             self.pc_relative_pair(scratch, target, ops[1][1], Insn(m, rs1=scratch, rs2=data_reg))
 
     # -- pass 2: lay out and encode -----------------------------------------------------------
+    def check_equ_loops(self) -> None:
+        """A .equ/.set symbol that reaches itself through other such symbols is an error even if
+        unused, as for GNU as ("symbol definition loop")."""
+        state: dict[str, int] = {}  # 1: on the current path, 2: done
+        for root in self.equs:
+            if root in state:
+                continue
+            path = [(root, iter(ex.symbols_in(self.equs[root][0])))]
+            state[root] = 1
+            while path:
+                name, refs = path[-1]
+                sym = next(refs, None)
+                if sym is None:
+                    state[name] = 2
+                    path.pop()
+                elif sym.name in self.equs and state.get(sym.name) == 1:
+                    _, self.line, _ = self.equs[name]
+                    raise self.error(UndefinedSymbol, f"'{sym.name}' is defined in terms of itself "
+                                     f"(a loop through .equ/.set)", sym.col)  # fmt: skip
+                elif sym.name in self.equs and sym.name not in state:
+                    state[sym.name] = 1
+                    path.append((sym.name, iter(ex.symbols_in(self.equs[sym.name][0]))))
+
     def link(self) -> Program:
+        self.check_equ_loops()
         sizes, align = self.sizes, self.align
         has_writable = sizes["data"] > 0 or sizes["bss"] > 0
         headers = 1 + 1 + (1 if has_writable else 0)  # RISCV_ATTRIBUTES, text LOAD, data LOAD
@@ -626,7 +743,7 @@ class Assembler:
             name: base[sect] + off for name, (sect, off, _, _) in self.labels.items()
         }
 
-        lines: dict[int, SourceLine] = {}
+        lines = LineTable()
         listing: list[ListingRow] = []
         images = {}
         for sect in ("text", "rodata", "data"):
@@ -636,8 +753,11 @@ class Assembler:
                 address = base[sect] + item.offset
                 self.line = item.source
                 if sect == "text":  # data in .text gets a source line too, for traps
-                    for word_address in range(address & ~3, address + item.size, 4):
-                        lines[word_address] = item.source
+                    if item.kind != "insn" and item.size > LINE_RANGE_BYTES:  # (16 MiB of .space
+                        lines.add_range(address & ~3, address + item.size, item.source)  # is 4M words)
+                    else:
+                        for word_address in range(address & ~3, address + item.size, 4):
+                            lines[word_address] = item.source
                 if item.kind == "insn":
                     word = self.encode_insn(item.insn, address, items, base[sect])
                     out += word.to_bytes(4, "little")
@@ -713,6 +833,9 @@ class Assembler:
         def lookup(sym: ex.Sym) -> int:
             if sym.name in self.addresses:
                 return self.addresses[sym.name]
+            if len(seen) >= MAX_EQU_DEPTH:
+                raise self.error(AsmSyntaxError, f"symbol definitions nested more than {MAX_EQU_DEPTH} "
+                                 f"deep at '{_shown(sym.name)}'", sym.col)  # fmt: skip
             if sym.name in self.equs and sym.name not in seen:
                 return self.value(self.equs[sym.name][0], col, (*seen, sym.name))
             if sym.name.startswith(".L") and "\x02" in sym.name:
@@ -727,7 +850,7 @@ class Assembler:
 
         try:
             return ex.evaluate(tree, lookup)
-        except ZeroDivisionError as err:
+        except (ZeroDivisionError, ex.ExprOverflow) as err:
             raise self.error(AsmSyntaxError, str(err), col) from None
 
     def encode_insn(self, insn: Insn, address: int, items: list[Item], section_base: int) -> int:
@@ -769,6 +892,11 @@ class Assembler:
                 col,
             )
         return value
+
+
+def _shown(name: str) -> str:
+    """A symbol as the source wrote it: the internal name of local label 1 is shown as `1`."""
+    return name[2:].split("\x02")[0] if name.startswith(".L") and "\x02" in name else name
 
 
 def _align_up(value: int, alignment: int) -> int:

@@ -17,10 +17,23 @@ class SourceLine:
         return f"{self.file}:{self.line}"
 
 
+def printable(text: str) -> str:
+    """`text` with every unprintable character (line breaks, controls, lone surrogates from
+    undecodable bytes, ...) written as its Python escape, so a message stays one printable line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class AssemblyError(Exception):
-    """A problem in assembly source, reported as `file:line:col: error: message`."""
+    """A problem in assembly source, reported as `file:line:col: error: message`.
+
+    The message quotes source text with unprintable characters escaped (see `printable`), so the
+    report is always one line that can be printed.
+    """
 
     def __init__(self, message: str, file: str = "<input>", line: int = 0, col: int = 1):
+        message = printable(message)
         super().__init__(message)
         self.message = message
         self.file = file
@@ -28,7 +41,7 @@ class AssemblyError(Exception):
         self.col = col
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}: error: {self.message}"
+        return f"{printable(self.file)}:{self.line}:{self.col}: error: {self.message}"
 
 
 class AsmSyntaxError(AssemblyError):
