@@ -30,7 +30,8 @@ message) and final memory as `ref.py`, for every program, input and Limits. Two 
   check: fall-through past .text and static jumps out of it go to sentinel rows.
 
 `run_many` runs many lanes (one program over many inputs, or one program per lane): with numba
-the lanes run in parallel (`prange`) between syscall rounds; without it, one after another.
+the lanes run in parallel on worker threads (the kernel releases the GIL), each lane to its end
+with its own syscalls; without numba, one after another.
 Both paths share the trap constructors below, which build rv-ref's exact Trap objects.
 """
 
@@ -493,6 +494,9 @@ class _PyTranslation:
 
         def dispatch(heads: list[int], indent: int) -> None:
             pad = "    " * indent
+            if not heads:  # nothing in .text can be fetched (e.g. a misaligned entry, no labels)
+                out.append(f"{pad}return 0, pc, fuel, lpc, ({regs})")
+                return
             if len(heads) > 3:
                 middle = len(heads) // 2
                 out.append(f"{pad}if pc < {heads[middle]:#x}:")
@@ -905,26 +909,10 @@ def _lane_kernel(code, base, text_start, n_text, rw_start, size, regs, mem, mem1
     return status
 
 
-_nb_lane = _lane_kernel  # the jitted lane kernel once numba is loaded (the lanes kernel calls it)
-_prange = range  # numba.prange once numba is loaded
-
-
-def _lanes_kernel(code, bases, text_starts, n_texts, rw_starts, sizes, regs, mem, mem16, mem32, st,
-                  status, active):  # fmt: skip
-    """Run the `active` lanes in parallel, each until its own stop (numba-compiled)."""
-    for k in _prange(active.shape[0]):
-        lane = active[k]
-        status[lane] = _nb_lane(
-            code, bases[lane], text_starts[lane], n_texts[lane], rw_starts[lane], sizes[lane], regs[lane],
-            mem[lane], mem16[lane], mem32[lane], st[lane],
-        )  # fmt: skip
-
-
 @dataclass(frozen=True)
 class _Kernels:
     numba: object
     lane: Callable
-    lanes: Callable
 
 
 _KERNELS: _Kernels | None = None
@@ -941,16 +929,14 @@ def _jit(numba, fn: Callable, **options) -> Callable:
 
 
 def numba_kernels() -> _Kernels:
-    """The numba kernels, compiled (or loaded from the cache) once per process."""
-    global _KERNELS, _nb_lane, _prange
+    """The numba kernel, compiled (or loaded from the cache) once per process."""
+    global _KERNELS
     with _KERNELS_LOCK:
         if _KERNELS is None:
             resolve_path("numba")
             import numba
 
-            _nb_lane = _jit(numba, _lane_kernel)
-            _prange = numba.prange
-            _KERNELS = _Kernels(numba, _nb_lane, _jit(numba, _lanes_kernel, parallel=True))
+            _KERNELS = _Kernels(numba, _jit(numba, _lane_kernel))
         return _KERNELS
 
 
@@ -1099,10 +1085,10 @@ def run_many(
     """Run many lanes: lane i runs program i (or the one program) on stdins[i] under limits
     (one Limits for all lanes, or one per lane). Each lane's result equals rv-ref's.
 
-    With numba the lanes run in parallel on `threads` threads (default: numba's thread count)
-    between syscall rounds: all running lanes execute until their next ecall or stop, Python
-    services the syscalls, and the lanes that go on re-enter. Without numba (or path="python")
-    the lanes run one after another on the python path.
+    With numba the lanes run in parallel on `threads` worker threads (default: numba's thread
+    count): each worker takes the next lane and runs it to its end, the kernel (which releases
+    the GIL) until an ecall or a stop, Python servicing the syscall, the kernel again. Without
+    numba (or path="python") the lanes run one after another on the python path.
     """
     lanes = len(stdins)
     if isinstance(program_or_programs, Program):
@@ -1126,67 +1112,74 @@ def run_many(
 
 def _run_many_numba(programs: list[Program], stdins: list[bytes], lane_limits: list[Limits],
                     threads: int | None) -> ManyResults:  # fmt: skip
+    """Each lane runs to its end on one worker thread (the kernel releases the GIL; servicing a
+    syscall takes it briefly), the workers taking lanes in order as they finish. There is no
+    barrier between lanes: a lane's syscalls never wait for the other lanes (with a parallel
+    kernel per syscall round they did, and under oversubscribed cores each round could cost
+    milliseconds of spinning)."""
     lanes = len(stdins)
     for program, lim in zip(programs, lane_limits, strict=True):
         lim.check(program)
-    # One table for all distinct programs; each lane knows where its program's rows start.
-    tables: dict[int, tuple[int, NumbaTable]] = {}
-    base = 0
-    for program in programs:
-        if id(program) not in tables:
-            table: NumbaTable = _NUMBA_TABLES.get(program)  # type: ignore[assignment]
-            tables[id(program)] = (base, table)
-            base += table.code.shape[0]
-    code = np.concatenate([t.code for _, t in tables.values()]) if tables else np.zeros((0, 8), np.int64)
-    sizes = np.array([lim.memory_size for lim in lane_limits], dtype=np.int64)
-    width = int(sizes.max()) if lanes else 16
+    sizes = [lim.memory_size for lim in lane_limits]
+    width = max(sizes) if lanes else 16
     memory = np.zeros((lanes, width), dtype=np.uint8)  # lazily mapped pages: untouched ones cost nothing
-    regs = np.zeros((lanes, JUNK + 1), dtype=np.int64)
-    st = np.zeros((lanes, ST_SIZE), dtype=np.int64)
-    ios = [SyscallIO(stdin, lim) for stdin, lim in zip(stdins, lane_limits, strict=True)]
+    mem16, mem32 = memory.view(np.uint16), memory.view(np.uint32)
     results: list[RunResult | None] = [None] * lanes
-    active = []
+    pending = []
     for lane, (program, lim) in enumerate(zip(programs, lane_limits, strict=True)):
         _new_memory(program, lim, memory[lane])
-        regs[lane, SP] = initial_sp(lim)
-        st[lane, ST_ROW] = (program.entry - program.text_start) >> 2
-        st[lane, ST_MAX_STEPS] = min(lim.max_steps, MAX_STEPS_CAP)
         trap = _start_trap(program, lim)
         if trap is None:
-            active.append(lane)
+            pending.append(lane)
         else:
-            results[lane] = _result(ios[lane], 0, trap)
-    lane_table = [tables[id(p)] for p in programs]
-    bases = np.array([b for b, _ in lane_table], dtype=np.int64)
-    text_starts = np.array([p.text_start for p in programs], dtype=np.int64)
-    n_texts = np.array([t.n_text for _, t in lane_table], dtype=np.int64)
-    rw_starts = np.array([p.rw_start for p in programs], dtype=np.int64)
-    status = np.zeros(lanes, dtype=np.int64)
-    mem16, mem32 = memory.view(np.uint16), memory.view(np.uint32)
-    if active:
+            results[lane] = _result(SyscallIO(stdins[lane], lim), 0, trap)
+    if pending:
         kernels = numba_kernels()
         numba = kernels.numba
-        previous_threads = numba.get_num_threads()  # type: ignore[attr-defined]
-        previous_chunk = numba.set_parallel_chunksize(1)  # type: ignore[attr-defined]  # balance lanes
-        try:
-            if threads is not None:
-                numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
-            while active:
-                kernels.lanes(code, bases, text_starts, n_texts, rw_starts, sizes, regs, memory, mem16,
-                              mem32, st, status, np.array(active, dtype=np.int64))  # fmt: skip
-                going_on = []
-                for lane in active:
-                    program, lim = programs[lane], lane_limits[lane]
-                    finished, trap = _service(program, lane_table[lane][1], ios[lane], lim, regs[lane],
-                                              memory[lane, : lim.memory_size], st[lane],
-                                              int(status[lane]))  # fmt: skip
-                    if finished:
-                        results[lane] = _result(ios[lane], int(st[lane, ST_RETIRED]), trap)
-                    else:
-                        going_on.append(lane)
-                active = going_on
-        finally:
-            numba.set_num_threads(previous_threads)  # type: ignore[attr-defined]
-            numba.set_parallel_chunksize(previous_chunk)  # type: ignore[attr-defined]
+        workers = threads if threads is not None else numba.get_num_threads()  # type: ignore[attr-defined]
+        workers = max(1, min(workers, len(pending)))
+        work = iter(pending)
+        lock = threading.Lock()
+        errors: list[BaseException] = []
+
+        def worker() -> None:
+            while not errors:
+                with lock:
+                    lane = next(work, None)
+                if lane is None:
+                    return
+                program, lim = programs[lane], lane_limits[lane]
+                table: NumbaTable = _NUMBA_TABLES.get(program)  # type: ignore[assignment]
+                io = SyscallIO(stdins[lane], lim)
+                regs = np.zeros(JUNK + 1, dtype=np.int64)
+                regs[SP] = initial_sp(lim)
+                st = np.zeros(ST_SIZE, dtype=np.int64)
+                st[ST_ROW] = (program.entry - program.text_start) >> 2
+                st[ST_MAX_STEPS] = min(lim.max_steps, MAX_STEPS_CAP)
+                lane_memory = memory[lane, : lim.memory_size]
+                finished, trap = False, None
+                while not finished:
+                    status = kernels.lane(table.code, 0, program.text_start, table.n_text, program.rw_start,
+                                          lim.memory_size, regs, memory[lane], mem16[lane], mem32[lane],
+                                          st)  # fmt: skip
+                    finished, trap = _service(program, table, io, lim, regs, lane_memory, st, status)
+                results[lane] = _result(io, int(st[ST_RETIRED]), trap)
+
+        def guarded() -> None:
+            try:
+                worker()
+            except BaseException as err:  # re-raised in the caller's thread
+                errors.append(err)
+
+        if workers == 1:
+            worker()
+        else:
+            pool = [threading.Thread(target=guarded, name=f"rv-fast lanes {k}") for k in range(workers)]
+            for thread in pool:
+                thread.start()
+            for thread in pool:
+                thread.join()
+            if errors:
+                raise errors[0]
     memories = [memory[lane, : lim.memory_size] for lane, lim in enumerate(lane_limits)]
     return ManyResults(results, memories)  # type: ignore[arg-type]
