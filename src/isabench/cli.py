@@ -33,6 +33,13 @@ class CliError(Exception):
         self.status = status
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors in one line (usage points at --help), status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _byte_size(text: str) -> int:
     """A size like 16777216, 0x1000000, 64K or 16M."""
     units = {"k": 1024, "m": 1024**2, "g": 1024**3}
@@ -66,6 +73,16 @@ def _open_for_writing(path: str, what: str):
         raise CliError(f"{path}: cannot write {what}: {err.strerror}", EXIT_FILE) from None
 
 
+def _write_text(path: str, text: str, what: str) -> None:
+    """Write a whole file; a failure on open, write or close (a full disk) is one CliError."""
+    handle = _open_for_writing(path, what)
+    try:
+        with handle:
+            handle.write(text)
+    except OSError as err:
+        raise CliError(f"{path}: cannot write {what}: {err.strerror or err}", EXIT_FILE) from None
+
+
 def cmd_rv_run(args: argparse.Namespace) -> int:
     """Run a program on the register machine: stdin in, stdout out, its exit status back."""
     from .rv.machine import Limits, LimitsError
@@ -87,20 +104,23 @@ def cmd_rv_run(args: argparse.Namespace) -> int:
     except LimitsError as err:
         raise CliError(str(err), 2) from None
     start = time.perf_counter()
-    result = machine.run()
-    wall_s = time.perf_counter() - start
-    if writer is not None:
-        writer.finish(result.trap)
-        trace_file.close()
+    try:
+        result = machine.run()
+        wall_s = time.perf_counter() - start
+        if writer is not None:
+            writer.finish(result.trap)
+            trace_file.close()
+    except OSError as err:  # the trace is written as the program runs: a full disk, a closed pipe
+        if writer is None:
+            raise
+        raise CliError(f"{args.trace}: cannot write the trace: {err.strerror or err}", EXIT_FILE) from None
     sys.stdout.buffer.write(result.output)
     sys.stdout.buffer.flush()
     sys.stderr.buffer.write(result.stderr)
     if args.stats_json:
         stats = result.stats(wall_s)
         stats.update(executor=EXECUTORS[executor], max_steps=limits.max_steps, memory_size=limits.memory_size)
-        with _open_for_writing(args.stats_json, "the stats") as f:
-            json.dump(stats, f, indent=2)
-            f.write("\n")
+        _write_text(args.stats_json, json.dumps(stats, indent=2) + "\n", "the stats")
     if result.trap is not None:
         raise CliError(str(result.trap), EXIT_TRAP)
     return result.exit_code if result.exit_code is not None else EXIT_TRAP
@@ -219,6 +239,7 @@ def cmd_tasks_sample(args: argparse.Namespace) -> int:
     from .tasks import TaskError
 
     task = _task(args.name)
+    _at_least_one(args.count, "--count")
     try:
         items = task.items(args.size, args.count, args.seed, heldout=args.heldout)
     except TaskError as err:
@@ -244,8 +265,7 @@ def cmd_tasks_check(args: argparse.Namespace) -> int:
     from .tasks.check import check_task
 
     tasks = [_task(name) for name in args.names] if args.names else list(TASKS.values())
-    if args.count < 1:
-        raise CliError(f"--count must be at least 1, got {args.count}", 2)
+    _at_least_one(args.count, "--count")
     rows, failed = [], 0
     for task in tasks:
         reports = check_task(task, args.count, args.seed)
@@ -272,12 +292,23 @@ def cmd_tasks_check(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _check_threads(threads: str) -> None:
+    if threads != "auto" and not (threads.isdigit() and int(threads) >= 1):
+        raise CliError(f"--threads takes a positive number or 'auto', got '{threads}'", 2)
+
+
+def _at_least_one(value: int, flag: str) -> None:
+    if value < 1:
+        raise CliError(f"{flag} must be at least 1, got {value}", 2)
+
+
 def _runtime(args: argparse.Namespace):
     """The lm-builtin runtime for --checkpoint/--device/--dtype/--threads, errors as CliError."""
     from .lm.checkpoint import CheckpointError
     from .lm.generate import DeviceError, Runtime, choose_threads
     from .lm.paths import DEFAULT_CHECKPOINT
 
+    _check_threads(args.threads)
     try:
         runtime = Runtime.from_checkpoint(args.checkpoint or DEFAULT_CHECKPOINT, args.device,
                                           args.dtype)  # fmt: skip
@@ -323,6 +354,7 @@ def cmd_lm_eval(args: argparse.Namespace) -> int:
     from .lm.evaluate import evaluate, markdown
     from .lm.paths import DEFAULT_CHECKPOINT
 
+    _at_least_one(args.items, "--items")
     runtime = _runtime(args)
     data = DataConfig.of_checkpoint(args.checkpoint or DEFAULT_CHECKPOINT)
     if args.tasks:
@@ -346,8 +378,7 @@ def cmd_lm_eval(args: argparse.Namespace) -> int:
               "dtype": args.dtype, "threads": runtime.threads, "items_per_cell": args.items,
               "rows": [row.as_dict() for row in rows]}  # fmt: skip
     if args.out:
-        with _open_for_writing(args.out, "the evaluation") as f:
-            json.dump(result, f, indent=2)
+        _write_text(args.out, json.dumps(result, indent=2), "the evaluation")
     if args.json:
         _print_json(result)
     else:
@@ -357,6 +388,7 @@ def cmd_lm_eval(args: argparse.Namespace) -> int:
 
 def cmd_lm_generate(args: argparse.Namespace) -> int:
     """Answer one prompt with lm-builtin."""
+    _at_least_one(args.max_new_tokens, "--max-new-tokens")
     runtime = _runtime(args)
     generation = runtime.generate([args.prompt], max_new_tokens=args.max_new_tokens)[0]
     if args.json:
@@ -404,8 +436,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise CliError(f"--port must be 0..65535, got {args.port}", 2)
     if args.max_batch < 1:
         raise CliError(f"--max-batch must be at least 1, got {args.max_batch}", 2)
-    if args.threads != "auto" and not (args.threads.isdigit() and int(args.threads) >= 1):
-        raise CliError(f"--threads takes a positive number or 'auto', got '{args.threads}'", 2)
+    _check_threads(args.threads)
     if not args.model_name:
         raise CliError("--model-name must not be empty", 2)
     runtime = _runtime(args)
@@ -448,7 +479,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run a plan (profile, plan file, flags) or resume one; write manifest, records, summary."""
     from .harness.plan import PlanError, build_plan, parse_shard
     from .harness.records import RunDirError
-    from .harness.runner import Runner
 
     progress = not args.no_progress
     try:
@@ -457,6 +487,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                                  "shard", "out") if getattr(args, f)]  # fmt: skip
             if given or args.heldout or args.baseline:
                 raise CliError("--resume continues the run as planned; drop the other plan options", 2)
+            _check_run_dirs([args.resume])
+            from .harness.runner import Runner
+
             runner = Runner.resume(args.resume, progress=progress)
         else:
             overrides = _plan_overrides(args)
@@ -467,6 +500,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                 plan = build_plan(profile, args.plan,
                                   {**overrides, "sizes": {t: sizes_all for t in plan.tasks}})  # fmt: skip
             shard = parse_shard(args.shard) if args.shard else None
+            from .harness.runner import Runner
+
             out = args.out or str(Path("results") / _run_id(plan, shard))
             runner = Runner.start(plan, out, shard, progress=progress)
         runner.run()
@@ -475,6 +510,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     except RunDirError as err:
         raise CliError(str(err), EXIT_FILE) from None
     return 0
+
+
+def _check_run_dirs(run_dirs: list[str]) -> None:
+    """Read each run folder's manifest and records before the heavy imports, so that a missing or
+    damaged folder is reported at once (RunDirError); reading changes nothing."""
+    from .harness.records import read_manifest, read_records
+
+    for run_dir in run_dirs:
+        read_manifest(run_dir)
+        read_records(run_dir)
 
 
 def _run_id(plan, shard) -> str:
@@ -487,10 +532,12 @@ def _run_id(plan, shard) -> str:
 def cmd_merge(args: argparse.Namespace) -> int:
     """Combine shards of one plan into one run folder."""
     from .harness.records import RunDirError
-    from .harness.runner import merge
-    from .harness.summary import compact_table
 
     try:
+        _check_run_dirs(args.run_dirs)
+        from .harness.runner import merge
+        from .harness.summary import compact_table
+
         rows = merge(args.run_dirs, args.out)
     except RunDirError as err:
         raise CliError(str(err), EXIT_FILE) from None
@@ -502,11 +549,16 @@ def cmd_merge(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     """Tables, plots, REPORT.md and report.html from run folders (and benchmark JSON)."""
     from .harness.records import RunDirError
-    from .report.build import make_report
-    from .report.data import ReportError
 
     if not args.run_dirs and not args.benchmark_json:
         raise CliError("nothing to report: give at least one run folder or --benchmark-json file", 2)
+    try:
+        _check_run_dirs(args.run_dirs)
+    except RunDirError as err:
+        raise CliError(str(err), EXIT_FILE) from None
+    from .report.build import make_report
+    from .report.data import ReportError
+
     try:
         written = make_report(args.run_dirs, args.out, args.benchmark_json)
     except (RunDirError, ReportError) as err:
@@ -619,7 +671,7 @@ def _add_runtime_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="isabench",
         description="Finite vs 'infinite' instruction sets: a RISC-V register machine and "
         "language models on the same tasks, measured.",

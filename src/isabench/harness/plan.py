@@ -21,6 +21,26 @@ class PlanError(ValueError):
     """A plan that cannot run: unknown system, task or size, a device that is not here, ..."""
 
 
+# plan keys that hold one value: (key, accepted types, what to say); bool is never an int here
+_SCALARS = (
+    ("items", (int,), "a positive integer"),
+    ("seed", (int,), "a non-negative integer"),
+    ("heldout", (bool,), "true or false"),
+    ("size_rule", (str,), "'quick' or 'all'"),
+    ("baseline", (str,), "a system name"),
+    ("profile", (str,), "a profile name"),
+    ("item_timeout_s", (int, float), "a positive number of seconds"),
+    ("max_steps", (int,), "a positive integer"),
+    ("memory_size", (int,), "a positive number of bytes"),
+)
+
+
+def _is(value, kinds: tuple[type, ...]) -> bool:
+    if isinstance(value, bool):
+        return bool in kinds
+    return isinstance(value, kinds)
+
+
 @dataclass(frozen=True)
 class Cell:
     """One (system, device, task, size) with its item indices."""
@@ -99,8 +119,13 @@ class Plan:
                 if not isinstance(data[key], list | tuple) or not all(isinstance(v, str) for v in data[key]):
                     raise PlanError(f"plan key '{key}' must be a list of names, got {data[key]!r}")
                 data[key] = tuple(data[key])
-        if "options" in data and not isinstance(data["options"], dict):
-            raise PlanError(f"plan key 'options' must be a table per system, got {data['options']!r}")
+        if "options" in data:
+            options = data["options"]
+            if not isinstance(options, dict) or not all(isinstance(v, dict) for v in options.values()):
+                raise PlanError(f"plan key 'options' must be a table per system, got {options!r}")
+        for key, kinds, what in _SCALARS:
+            if key in data and not _is(data[key], kinds):
+                raise PlanError(f"plan key '{key}' must be {what}, got {data[key]!r}")
         if "systems" in data:
             from .systems import normalize_systems
 
@@ -117,6 +142,10 @@ class Plan:
             data["sizes"] = {
                 str(k): tuple(v) if isinstance(v, list | tuple) else (v,) for k, v in sizes.items()
             }
+            for task, values in data["sizes"].items():
+                if not values or not all(_is(v, (int,)) for v in values):
+                    given = sizes[task]
+                    raise PlanError(f"plan sizes for '{task}' must be a list of integers, got {given!r}")
         try:
             return cls(**data)
         except TypeError as err:
@@ -176,6 +205,10 @@ class Plan:
             raise PlanError(f"baseline '{self.baseline}' is not among the plan's systems")
         if self.item_timeout_s <= 0:
             raise PlanError(f"item_timeout_s must be positive, got {self.item_timeout_s}")
+        if self.max_steps < 1:
+            raise PlanError(f"max_steps must be at least 1, got {self.max_steps}")
+        if self.memory_size < 1:
+            raise PlanError(f"memory_size must be positive, got {self.memory_size}")
 
     def baseline_system(self) -> str:
         """The system ratios are taken against: the plan's choice, else its first machine."""
@@ -215,6 +248,8 @@ def load_plan_file(path: str | Path) -> dict:
         raise PlanError(f"{path}: cannot read: {err.strerror}") from None
     except tomllib.TOMLDecodeError as err:
         raise PlanError(f"{path}: not valid TOML: {err}") from None
+    except UnicodeDecodeError as err:
+        raise PlanError(f"{path}: not valid TOML: not UTF-8 text (byte {err.start})") from None
     return data.get("plan", data) if isinstance(data.get("plan"), dict) else data
 
 

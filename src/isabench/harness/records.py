@@ -35,13 +35,52 @@ def read_json(path: str | Path, error: type[Exception] | None = None, what: str 
         raise error(f"{path}: cannot read: {getattr(err, 'strerror', None) or err}") from None
 
 
+# the manifest's structure as later readers rely on it: key -> (types, what to say)
+_MANIFEST_SHAPE = {
+    "plan": ((dict,), "a table"),
+    "sessions": ((list,), "a list"),
+    "systems": ((dict,), "a table"),
+    "shard": ((list, type(None)), "null or [i, n]"),
+}
+
+
 def read_manifest(run_dir: str | Path) -> dict:
+    """The manifest, checked for the shape the runner, merge and report rely on."""
     if not Path(run_dir).is_dir():
         raise RunDirError(f"{run_dir}: no such run folder")
     path = Path(run_dir) / MANIFEST
-    if not path.exists():
+    if not path.is_file():
         raise RunDirError(f"{path}: missing: {run_dir} is not an isabench run folder")
-    return read_json(path, what="manifest")
+    manifest = read_json(path, what="manifest")
+    if not isinstance(manifest, dict):
+        raise RunDirError(f"{path}: damaged: a JSON {type(manifest).__name__}, not an object")
+    if "plan" not in manifest:
+        raise RunDirError(f"{path}: damaged: no plan")
+    for key, (kinds, what) in _MANIFEST_SHAPE.items():
+        if key in manifest and not isinstance(manifest[key], kinds):
+            raise RunDirError(f"{path}: damaged: '{key}' must be {what}, got {manifest[key]!r:.80}")
+    if not all(isinstance(s, dict) for s in manifest.get("sessions", [])):
+        raise RunDirError(f"{path}: damaged: every session must be an object")
+    shard = manifest.get("shard")
+    if shard is not None and not (
+        len(shard) == 2 and all(type(v) is int for v in shard) and 1 <= shard[0] <= shard[1]
+    ):
+        raise RunDirError(f"{path}: damaged: 'shard' must be null or [i, n], 1 <= i <= n, got {shard!r:.80}")
+    return manifest
+
+
+def manifest_plan(run_dir: str | Path, manifest: dict, validate: bool = True):
+    """The Plan a run's manifest holds; RunDirError (naming the manifest) when it is unusable."""
+    from .plan import Plan, PlanError
+
+    path = Path(run_dir) / MANIFEST
+    try:
+        plan = Plan.from_dict(manifest["plan"])
+        if validate:
+            plan.validate()
+    except (KeyError, TypeError, PlanError) as err:
+        raise RunDirError(f"{path}: no usable plan ({err})") from None
+    return plan
 
 
 def write_manifest(run_dir: str | Path, manifest: dict) -> None:
@@ -72,13 +111,40 @@ def read_records(run_dir: str | Path, repair: bool = False) -> list[dict]:
             continue
         try:
             record = json.loads(line)
-            record_key(record)
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise RunDirError(f"{path}:{number}: not a JSON record") from None
-        except (KeyError, TypeError):
-            raise RunDirError(f"{path}:{number}: a record without its key fields {KEY_FIELDS}") from None
+        problem = record_problem(record)
+        if problem:
+            raise RunDirError(f"{path}:{number}: {problem}")
         records.append(record)
     return records
+
+
+_KEY_TYPES = {"system": str, "device": str, "task": str, "size": int, "heldout": bool, "index": int}
+_NUMBERS = ("latency_s", "cpu_time_s", "ops", "tokens_in", "tokens_out", "ttft_s", "tpot_s", "lane_latency_s",
+            "arch_bytes", "peak_rss_bytes", "peak_device_bytes", "energy_j", "batch_size")  # fmt: skip
+
+
+def record_problem(record) -> str | None:
+    """Why a parsed line is not a usable record (None when it is): the key fields with their
+    types, and the measured fields the summary adds up, numbers or null."""
+    if not isinstance(record, dict):
+        return f"not a JSON record (a JSON {type(record).__name__})"
+    for key, kind in _KEY_TYPES.items():
+        if key not in record:
+            return f"a record without its key fields {KEY_FIELDS}"
+        value = record[key]
+        if type(value) is not kind:
+            return f"a record whose '{key}' is {value!r:.40}, not a {kind.__name__}"
+    for key in _NUMBERS:
+        value = record.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            return f"a record whose '{key}' is {value!r:.40}, not a number"
+    if not isinstance(record.get("correct", False), bool):
+        return f"a record whose 'correct' is {record['correct']!r:.40}, not true or false"
+    if not isinstance(record.get("error"), dict | type(None)):
+        return f"a record whose 'error' is {record['error']!r:.40}, not an object or null"
+    return None
 
 
 def may_pass(record: dict) -> bool:

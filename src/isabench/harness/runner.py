@@ -21,6 +21,7 @@ from .plan import Cell, Plan, PlanError, shard_cells
 from .records import (
     RecordWriter,
     RunDirError,
+    manifest_plan,
     may_pass,
     read_manifest,
     read_records,
@@ -256,11 +257,8 @@ class Runner:
     @classmethod
     def resume(cls, run_dir: str | Path, log=sys.stderr, progress=True) -> Runner:
         manifest = read_manifest(run_dir)
-        try:
-            plan = Plan.from_dict(manifest["plan"])
-        except (KeyError, PlanError) as err:
-            raise RunDirError(f"{Path(run_dir) / 'manifest.json'}: no usable plan ({err})") from None
-        plan.validate()
+        plan = manifest_plan(run_dir, manifest, validate=False)
+        plan.validate()  # a plan that cannot run here (cuda without a GPU) is a plan error
         shard = tuple(manifest["shard"]) if manifest.get("shard") else None
         runner = cls(plan, Path(run_dir), shard, log, progress)
         runner.manifest = manifest
@@ -452,11 +450,14 @@ def merge(run_dirs: list[str | Path], out: str | Path, log: TextIO = sys.stderr)
         raise RunDirError(
             "these runs have different plans (plan_digest differs); only shards of one plan merge"
         )
+    plan = manifest_plan(run_dirs[0], manifests[0], validate=False)  # a GPU run merges on a CPU machine
     out = Path(out)
-    if (out / "records.jsonl").exists():
+    if (out / "records.jsonl").exists() or (out / "manifest.json").exists():
         raise RunDirError(f"{out}: already holds a run; choose another --out")
-    out.mkdir(parents=True, exist_ok=True)
-    plan = Plan.from_dict(manifests[0]["plan"])
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise RunDirError(f"{out}: cannot create the merged run folder: {err.strerror}") from None
     seen: dict[tuple, dict] = {}
     duplicates = 0
     for run_dir in run_dirs:

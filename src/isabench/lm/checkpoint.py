@@ -38,14 +38,22 @@ def read_config(folder: str | Path) -> dict:
         raise CheckpointError(f"{folder}: not a checkpoint (no {CONFIG})") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise CheckpointError(f"{path}: corrupt JSON ({err})") from None
+    except NotADirectoryError:
+        raise CheckpointError(f"{folder}: not a checkpoint folder (a file)") from None
+    except OSError as err:
+        raise CheckpointError(f"{path}: cannot read: {err.strerror or err}") from None
 
 
 def load_model(folder: str | Path) -> Transformer:
     """The model saved in `folder`, on CPU in fp32."""
     config = read_config(folder)
-    if "model" not in config:
+    if not isinstance(config, dict) or not isinstance(config.get("model"), dict):
         raise CheckpointError(f"{Path(folder) / CONFIG}: no 'model' section")
-    model = Transformer(ModelConfig.from_dict(config["model"]))
+    try:
+        model = Transformer(ModelConfig.from_dict(config["model"]))
+    except (TypeError, ValueError, ZeroDivisionError, RuntimeError) as err:  # wrong types, bad shapes
+        message = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise CheckpointError(f"{Path(folder) / CONFIG}: not a usable model config ({message})") from None
     try:
         state = load_file(Path(folder) / WEIGHTS)
     except FileNotFoundError:

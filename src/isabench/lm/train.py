@@ -67,6 +67,10 @@ class TrainConfig:
             raise TrainConfigError(f"{path}: no such file") from None
         except tomllib.TOMLDecodeError as err:
             raise TrainConfigError(f"{path}: not valid TOML ({err})") from None
+        except UnicodeDecodeError as err:
+            raise TrainConfigError(f"{path}: not valid TOML (not UTF-8 text, byte {err.start})") from None
+        except OSError as err:
+            raise TrainConfigError(f"{path}: cannot read: {err.strerror or err}") from None
         sections = {"model": ModelConfig, "data": DataConfig, "optim": OptimConfig}
         unknown = set(raw) - set(sections)
         if unknown:

@@ -6,8 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..harness.plan import Plan
-from ..harness.records import RunDirError, read_json, read_manifest, read_records, record_key
+from ..harness.records import RunDirError, manifest_plan, read_json, read_manifest, read_records, record_key
 from ..harness.summary import summarize
 
 
@@ -61,7 +60,7 @@ def load(run_dirs: list[str | Path], benchmark_json: list[str | Path] | None = N
     max_trained: dict[str, dict[str, int]] = {}
     for run_dir in run_dirs:
         manifest = read_manifest(run_dir)
-        plan = Plan.from_dict(manifest["plan"])
+        plan = manifest_plan(run_dir, manifest, validate=False)
         baseline = baseline or plan.baseline_system()
         order += [(c.system, c.device, c.task, c.size) for c in plan.cells()]
         runs.append({"dir": str(run_dir), "manifest": manifest})
@@ -89,8 +88,18 @@ def read_benchmarks(path: str | Path) -> list[dict]:
     if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list):
         raise ReportError(f"{path}: not a pytest-benchmark JSON file (no 'benchmarks' list)")
     machine = data.get("machine_info", {})
+    if not isinstance(machine, dict) or not isinstance(machine.get("cpu", {}), dict):
+        raise ReportError(f"{path}: not a pytest-benchmark JSON file ('machine_info' is not an object)")
     out = []
-    for bench in data["benchmarks"]:
+    for number, bench in enumerate(data["benchmarks"], start=1):
+        stats = bench.get("stats", {}) if isinstance(bench, dict) else None
+        mean = stats.get("mean") if isinstance(stats, dict) else None
+        if (
+            not isinstance(stats, dict)
+            or not isinstance(bench.get("extra_info", {}), dict)
+            or not (mean is None or (isinstance(mean, int | float) and not isinstance(mean, bool)))
+        ):
+            raise ReportError(f"{path}: benchmark {number} is not a pytest-benchmark entry")
         out.append(
             {
                 "file": str(path),
