@@ -10,16 +10,17 @@ from __future__ import annotations
 import json
 import os
 import random
-import signal
-import threading
 import time
 import traceback
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import ClassVar
+
+from ..harness.measure import ItemTimeout, deadline  # the harness's own per-call deadline
+
+CaseHang = ItemTimeout  # what a case that runs past its deadline raises
 
 STATE_KEYS = {"campaign", "seed", "next", "cases_run", "seconds", "findings", "finding_kinds", "hangs",
               "exceptions"}  # fmt: skip
@@ -41,29 +42,6 @@ class Finding:
     def of(cls, campaign: str, case: int, kind: str, message: str, reproducer: object) -> Finding:
         text = reproducer if isinstance(reproducer, str) else repr(reproducer)
         return cls(campaign, case, kind, " ".join(str(message).split())[:500], text[:REPRODUCER_LIMIT])
-
-
-class CaseHang(Exception):
-    """A case ran past its deadline."""
-
-
-@contextmanager
-def case_deadline(seconds: float):
-    """Raise CaseHang in the main thread after `seconds` (a no-op off the main thread)."""
-    if threading.current_thread() is not threading.main_thread() or seconds <= 0:
-        yield
-        return
-
-    def expire(signum, frame):
-        raise CaseHang(f"ran past {seconds:g} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 class Campaign(ABC):
@@ -145,9 +123,9 @@ def run_campaign(campaign: Campaign, seed: int, cases: int, seconds: float, out_
 def _one_case(campaign: Campaign, seed: int, index: int) -> list[Finding]:
     rng = case_rng(seed, campaign.name, index)
     try:
-        with case_deadline(campaign.case_timeout_s):
+        with deadline(campaign.case_timeout_s):
             return campaign.run_case(rng, index)
-    except CaseHang as err:
+    except ItemTimeout as err:
         return [Finding.of(campaign.name, index, "hang", str(err), f"seed case {index}")]
     except Exception as err:  # the campaign's own check failed unexpectedly: a finding, not a crash
         where = traceback.extract_tb(err.__traceback__)[-1]
