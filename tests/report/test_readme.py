@@ -7,6 +7,9 @@ from pathlib import Path
 
 from isabench.report.readme import (
     END,
+    FUZZ_END,
+    FUZZ_JSON,
+    FUZZ_START,
     REFERENCE,
     SERVE_END,
     SERVE_JSON,
@@ -17,6 +20,7 @@ from isabench.report.readme import (
     START,
     current_block,
     render_block,
+    render_fuzz,
     render_serve,
     render_speed,
 )
@@ -44,3 +48,11 @@ def test_readme_serve_block_matches_the_committed_benchmark(monkeypatch) -> None
     block = render_serve()
     assert "server openai concurrency 64" in block and "in-process batched" in block
     assert current_block(start=SERVE_START, end=SERVE_END) == block, "run: python3 -m isabench.report.readme"
+
+
+def test_readme_fuzz_block_matches_the_committed_campaign(monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    assert (ROOT / FUZZ_JSON).exists()
+    block = render_fuzz()
+    assert all(f"| {name} |" in block for name in ("assembler", "executors", "cli", "records"))
+    assert current_block(start=FUZZ_START, end=FUZZ_END) == block, "run: python3 -m isabench.report.readme"

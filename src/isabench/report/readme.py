@@ -16,6 +16,8 @@ SPEED_START, SPEED_END = "<!-- executor-speed:start -->", "<!-- executor-speed:e
 SPEED_JSON = Path("results") / "quick-cpu" / "benchmarks" / "rv-speed.json"
 SERVE_START, SERVE_END = "<!-- serve-speed:start -->", "<!-- serve-speed:end -->"
 SERVE_JSON = Path("results") / "benchmarks" / "serve-cpu.json"
+FUZZ_START, FUZZ_END = "<!-- fuzz-figures:start -->", "<!-- fuzz-figures:end -->"
+FUZZ_JSON = Path("results") / "fuzz" / "summary.json"
 REFERENCE = Path("results") / "quick-cpu"
 PLOTS = ("accuracy_vs_size", "cost_per_correct")
 
@@ -209,10 +211,51 @@ def render_serve(path: Path = SERVE_JSON) -> str:
     return "\n".join(lines)
 
 
+def _fuzz_detail(name: str, entry: dict) -> str:
+    """What a campaign's own counts say, in words."""
+    if name == "assembler":
+        return (f"{entry.get('assembled', 0):,} assembled, {entry.get('rejected', 0):,} rejected with one "
+                f"error; {entry.get('gnu_cases', 0):,} also given to GNU as, "
+                f"{entry.get('gnu_mismatches', 0)} disagreeing")  # fmt: skip
+    if name == "executors":
+        return ("each case on rv-ref, rv-fast (python and numba), run_many (numba; python on a "
+                "sample) and rv-batch on torch (a sample), compared with rv-ref; a sample also on "
+                "qemu-riscv32")  # fmt: skip
+    if name == "cli":
+        rows = entry.get("rows", 0)
+        return f"{rows} bad invocations, each run {entry['cases'] // max(1, rows)}×"
+    if name == "records":
+        return (f"{entry.get('kills', 0)} SIGKILLs over {entry.get('run_starts', 0)} starts of a "
+                f"{entry.get('items_per_run', 0)}-item run, each resumed to the end")  # fmt: skip
+    return ""
+
+
+def render_fuzz(path: Path = FUZZ_JSON) -> str:
+    """The fuzz campaign's figures from its summary file (scripts/fuzz.py writes it)."""
+    import json
+
+    campaigns = json.loads(path.read_text(encoding="utf-8"))["campaigns"]
+    lines = [
+        FUZZ_START,
+        "| campaign | cases | time | findings | hangs | exceptions | what ran |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for name in ("assembler", "executors", "cli", "records"):
+        if name in campaigns:
+            entry = campaigns[name]
+            lines.append(
+                f"| {name} | {entry['cases']:,} | {entry['seconds']:,.0f} s | {entry['findings']} | "
+                f"{entry['hangs']} | {entry['exceptions']} | {_fuzz_detail(name, entry)} |"
+            )
+    lines.append(FUZZ_END)
+    return "\n".join(lines)
+
+
 BLOCKS = {
     (START, END): render_block,
     (SPEED_START, SPEED_END): render_speed,
     (SERVE_START, SERVE_END): render_serve,
+    (FUZZ_START, FUZZ_END): render_fuzz,
 }
 
 
