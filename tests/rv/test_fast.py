@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from isabench.rv import fast
 from isabench.rv.assembler import Program, assemble, assemble_file
 from isabench.rv.errors import TRAP_KINDS
-from isabench.rv.isa import SPECS
+from isabench.rv.isa import mnemonics
 from isabench.rv.machine import Limits, LimitsError, RunResult, written_bytes
 from isabench.rv.ref import ReferenceMachine
 from isabench.tasks import TASKS
@@ -251,12 +251,8 @@ def test_step_limit_edges_on_battery(name: str, path: str) -> None:
 # -- random programs ------------------------------------------------------------------------
 
 ALU_REGS = ["t0", "t1", "t2", "a0", "a1", "a2", "a3", "s0", "s1", "t4", "t5"]
-R_OPS = [m for m, spec in SPECS.items() if spec.fmt == "R"]
-I_OPS = [m for m, spec in SPECS.items() if spec.fmt == "I" and m != "jalr"]
-SHIFT_OPS = [m for m, spec in SPECS.items() if spec.fmt == "IS"]
-LOADS = [m for m, spec in SPECS.items() if spec.fmt == "L"]
-STORES = [m for m, spec in SPECS.items() if spec.fmt == "S"]
-BRANCHES = [m for m, spec in SPECS.items() if spec.fmt == "B"]
+R_OPS, I_OPS, SHIFT_OPS = mnemonics("R"), mnemonics("I", but=("jalr",)), mnemonics("IS")
+LOADS, STORES, BRANCHES = mnemonics("L"), mnemonics("S"), mnemonics("B")
 
 reg = st.sampled_from(ALU_REGS)
 any_reg = st.sampled_from([*ALU_REGS, "zero"])

@@ -86,6 +86,22 @@ def line_count(source: str) -> int:
     return source.count("\n") + (0 if source.endswith("\n") or not source else 1)
 
 
+def _edit_whole_lines(rng: random.Random, lines: list[str], op: int, i: int) -> bool:
+    """Edit 0, 1 or 2 on whole lines, in place: drop line i (if another is left), duplicate it,
+    or swap it with a random one. False when op is none of them (or line i is the only one to
+    drop): the caller's other edits apply then."""
+    if op == 0 and len(lines) > 1:
+        del lines[i]
+    elif op == 1:
+        lines.insert(i, lines[i])
+    elif op == 2:
+        j = rng.randrange(len(lines))
+        lines[i], lines[j] = lines[j], lines[i]
+    else:
+        return False
+    return True
+
+
 class AssemblerCampaign(Campaign):
     name: ClassVar[str] = "assembler"
     case_timeout_s: ClassVar[float] = 1.0
@@ -261,14 +277,7 @@ class AssemblerCampaign(Campaign):
         for _ in range(rng.randint(1, 4)):
             op = rng.randrange(4)
             i = rng.randrange(len(lines))
-            if op == 0 and len(lines) > 1:
-                del lines[i]
-            elif op == 1:
-                lines.insert(i, lines[i])
-            elif op == 2:
-                j = rng.randrange(len(lines))
-                lines[i], lines[j] = lines[j], lines[i]
-            else:
+            if not _edit_whole_lines(rng, lines, op, i):
                 lines.insert(i, self.subset_line(rng))
         return "\n".join(lines) + "\n"
 
@@ -276,13 +285,8 @@ class AssemblerCampaign(Campaign):
         lines = list(lines) or [""]
         i = rng.randrange(len(lines))
         op = rng.randrange(10)
-        if op == 0 and len(lines) > 1:
-            del lines[i]
-        elif op == 1:
-            lines.insert(i, lines[i])
-        elif op == 2:
-            j = rng.randrange(len(lines))
-            lines[i], lines[j] = lines[j], lines[i]
+        if _edit_whole_lines(rng, lines, op, i):
+            pass
         elif op == 3:
             lines[i] = lines[i][: rng.randint(0, len(lines[i]))]
         elif op == 4:

@@ -32,19 +32,15 @@ from typing import ClassVar
 from isabench.rv import fast, gnu
 from isabench.rv.assembler import assemble
 from isabench.rv.errors import AssemblyError
-from isabench.rv.isa import ABI_NAMES, SPECS, encode
+from isabench.rv.isa import ABI_NAMES, SPECS, encode, mnemonics
 from isabench.rv.machine import Limits, RunResult, written_bytes
 from isabench.rv.ref import ReferenceMachine
 from isabench.rv.trace import TraceWriter
 
 from .base import Campaign, CaseHang, Finding
 
-R_OPS = [m for m, s in SPECS.items() if s.fmt == "R"]
-I_OPS = [m for m, s in SPECS.items() if s.fmt == "I" and m != "jalr"]
-SHIFT_OPS = [m for m, s in SPECS.items() if s.fmt == "IS"]
-LOADS = [m for m, s in SPECS.items() if s.fmt == "L"]
-STORES = [m for m, s in SPECS.items() if s.fmt == "S"]
-BRANCHES = [m for m, s in SPECS.items() if s.fmt == "B"]
+R_OPS, I_OPS, SHIFT_OPS = mnemonics("R"), mnemonics("I", but=("jalr",)), mnemonics("IS")
+LOADS, STORES, BRANCHES = mnemonics("L"), mnemonics("S"), mnemonics("B")
 PSEUDO_BRANCHES = ["beqz", "bnez", "blez", "bgez", "bltz", "bgtz", "bgt", "ble", "bgtu", "bleu"]
 # Pointer registers, set up at entry and rarely overwritten: s2 -> .data, s3 -> .bss,
 # s4 -> a wild address, s5 -> .rodata. t6 and a counter register serve the generated idioms.

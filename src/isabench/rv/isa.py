@@ -64,6 +64,11 @@ def _specs() -> dict[str, InstructionSpec]:
 
 SPECS: dict[str, InstructionSpec] = _specs()
 
+
+def mnemonics(fmt: str, *, but: tuple[str, ...] = ()) -> list[str]:
+    """The mnemonics of one operand format ("R", "I", "IS", "L", "S", "B", ...), in SPECS order."""
+    return [m for m, spec in SPECS.items() if spec.fmt == fmt and m not in but]
+
 # Formats whose instruction writes register rd (used by the tracer and the executors).
 WRITES_RD = frozenset({"R", "I", "IS", "L", "U", "J"})
 
