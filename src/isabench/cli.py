@@ -259,6 +259,33 @@ def cmd_tasks_program(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tasks_prompt(args: argparse.Namespace) -> int:
+    """The exact prompt a model gets for one item in one mode (for compile: once per task)."""
+    from .harness.plan import MODES
+    from .tasks import TaskError
+    from .tasks.prompts import PromptError, PromptOptions, compile_prompt, mode_item
+
+    task = _task(args.name)
+    if args.mode not in MODES:
+        raise CliError(f"unknown mode '{args.mode}' (known: {', '.join(MODES)})", 2)
+    _at_least_one(args.trace_k, "--trace-k")
+    try:
+        options = PromptOptions.pop_from(
+            {"few_shot": args.few_shot, "trace_steps": args.trace_steps, "trace_k": args.trace_k},
+            "tasks prompt",
+        )
+        if args.mode == "compile":
+            task.check_size(args.size)
+            prompt = compile_prompt(task, args.size, args.seed, options, args.heldout, args.memory_size)
+        else:
+            item = task.item(args.size, args.seed, args.index, heldout=args.heldout)
+            prompt = mode_item(task, item, args.mode, options, args.memory_size).instruction
+    except (TaskError, PromptError) as err:
+        raise CliError(str(err), 2) from None
+    sys.stdout.write(prompt if prompt.endswith("\n") else prompt + "\n")
+    return 0
+
+
 def cmd_tasks_check(args: argparse.Namespace) -> int:
     """Run programs against references at every default size; report pass/fail and counts."""
     from .tasks import TASKS
@@ -465,6 +492,7 @@ def _plan_overrides(args: argparse.Namespace) -> dict:
         "tasks": _names(args.tasks) if args.tasks else None,
         "items": args.items, "seed": args.seed, "baseline": args.baseline,
         "heldout": True if args.heldout else None,
+        "modes": _names(args.modes) if args.modes else None,
     }  # fmt: skip
     if args.sizes:
         try:
@@ -484,7 +512,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         if args.resume:
             given = [f for f in ("profile", "plan", "systems", "devices", "tasks", "sizes", "items", "seed",
-                                 "shard", "out") if getattr(args, f)]  # fmt: skip
+                                 "shard", "out", "modes") if getattr(args, f)]  # fmt: skip
             if given or args.heldout or args.baseline:
                 raise CliError("--resume continues the run as planned; drop the other plan options", 2)
             _check_run_dirs([args.resume])
@@ -748,6 +776,27 @@ def build_parser() -> argparse.ArgumentParser:
     program = task_commands.add_parser("program", help="print a task's RISC-V program")
     program.add_argument("name")
     program.set_defaults(func=cmd_tasks_program)
+    from .harness.plan import DEFAULT_SEED
+
+    prompt = task_commands.add_parser(
+        "prompt", help="print the exact prompt a model gets in a mode",
+        description="Prints what a model system is asked for one item (direct, trace) or, in compile "
+        "mode, once per task (examples drawn at --size). Templates live in "
+        "src/isabench/tasks/prompts.toml.",
+    )  # fmt: skip
+    prompt.add_argument("name")
+    prompt.add_argument("--mode", default="direct", help="direct (default), trace or compile")
+    prompt.add_argument("--size", type=int, required=True)
+    prompt.add_argument("--index", type=int, default=0, help="the item (default 0)")
+    prompt.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                        help=f"item seed (default {DEFAULT_SEED}, a run's default)")
+    prompt.add_argument("--heldout", action="store_true", help="the held-out templates")
+    prompt.add_argument("--few-shot", type=int, default=0, metavar="N", help="N solved examples first")
+    prompt.add_argument("--trace-steps", action="store_true", help="trace: ask for the first K instructions")
+    prompt.add_argument("--trace-k", type=int, default=16, metavar="K",
+                        help="trace steps asked for (default 16)")  # fmt: skip
+    prompt.add_argument("--memory-size", type=int, default=1 << 20, help=argparse.SUPPRESS)
+    prompt.set_defaults(func=cmd_tasks_prompt)
     check = task_commands.add_parser(
         "check", help="run every program against its reference at every default size",
         description="Runs each task's RISC-V program on rv-ref over COUNT items at every default "
@@ -824,6 +873,7 @@ def build_parser() -> argparse.ArgumentParser:
     run_parser.add_argument("--items", type=int, help="items per cell")
     run_parser.add_argument("--seed", type=int, help="item seed")
     run_parser.add_argument("--heldout", action="store_true", help="give models the held-out templates")
+    run_parser.add_argument("--modes", help="comma-separated model modes: direct (default), trace, compile")
     run_parser.add_argument("--baseline", help="the system ratios are taken against")
     run_parser.add_argument("--out", help="run folder (default results/<run-id>)")
     run_parser.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run")

@@ -27,6 +27,7 @@ RECORD_FIELDS = {
     "seed",
     "index",
     "heldout",
+    "mode",
     "template",
     "input",
     "expected",
@@ -92,6 +93,7 @@ def test_a_run_writes_manifest_records_and_summary(tmp_path: Path) -> None:
     machine = [r for r in records if r["system"] == "rv-ref"]
     model = [r for r in records if r["system"] == "lm-builtin"]
     assert all(r["correct"] and r["ops_unit"] == "insn" and r["ops"] > 0 for r in machine)
+    assert {r["mode"] for r in machine} == {None} and {r["mode"] for r in model} == {"direct"}
     assert all(
         r["arch_bytes"] == r["arch_detail"]["program_bytes"] + r["arch_detail"]["written_bytes"]
         for r in machine

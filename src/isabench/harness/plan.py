@@ -15,6 +15,9 @@ from pathlib import Path
 from ..tasks import TASKS, TaskError, get_task
 
 DEFAULT_SEED = 777_000  # the model card's evaluation seed: never a training seed
+# how a model meets a task: the instruction in words (direct), the task's RISC-V program to
+# execute (trace: the LM as a CPU), or a program to write (compile: the LM as a compiler)
+MODES = ("direct", "trace", "compile")
 
 
 class PlanError(ValueError):
@@ -32,6 +35,7 @@ _SCALARS = (
     ("item_timeout_s", (int, float), "a positive number of seconds"),
     ("max_steps", (int,), "a positive integer"),
     ("memory_size", (int,), "a positive number of bytes"),
+    ("max_output_bytes", (int,), "a positive number of bytes"),
 )
 
 
@@ -43,17 +47,32 @@ def _is(value, kinds: tuple[type, ...]) -> bool:
 
 @dataclass(frozen=True)
 class Cell:
-    """One (system, device, task, size) with its item indices."""
+    """One (system, device, task, size, mode) with its item indices. Machine systems are
+    mode-less (mode None): their cell is the baseline of every mode."""
 
     system: str
     device: str
     task: str
     size: int
     indices: tuple[int, ...]
+    mode: str | None = None
 
     @property
     def label(self) -> str:
-        return f"{self.system} {self.device} {self.task}/{self.size}"
+        mode = f" [{self.mode}]" if self.mode and self.mode != "direct" else ""
+        return f"{self.system} {self.device} {self.task}/{self.size}{mode}"
+
+    def key(self, heldout: bool, index: int) -> tuple:
+        """The record key (records.record_key) of this cell's item `index`."""
+        return (self.system, self.device, self.task, self.size, heldout, index, self.mode)
+
+    @property
+    def group(self) -> tuple:
+        """Cells that share work: a compile cell's program is written once per (system,
+        device, task) and run at every size, so those cells stay in one shard."""
+        if self.mode == "compile":
+            return (self.system, self.device, self.task, "compile")
+        return (self.system, self.device, self.task, self.size, self.mode)
 
 
 @dataclass(frozen=True)
@@ -73,6 +92,8 @@ class Plan:
     item_timeout_s: float = 120.0
     max_steps: int = 200_000_000  # the machine's fuel per item
     memory_size: int = 1 << 20  # the machine's address space per item (all battery programs fit)
+    max_output_bytes: int = 1 << 24  # what a program may print per item before it is stopped
+    modes: tuple[str, ...] = ("direct",)  # how model systems meet each task (MODES)
     options: dict[str, dict] = field(default_factory=dict)  # per-system options, e.g. batch_size
     profile: str = ""
 
@@ -91,11 +112,18 @@ class Plan:
 
         return [(s, d) for s in self.systems for d in self.devices if d in supported_devices(s)]
 
+    def system_modes(self, system: str) -> tuple[str | None, ...]:
+        """The modes a system is run in: the plan's for a model, none (None) for the others."""
+        from .systems import system_class
+
+        return tuple(self.modes) if getattr(system_class(system), "kind", "") == "model" else (None,)
+
     def cells(self) -> list[Cell]:
         indices = tuple(range(self.items))
         return [
-            Cell(system, device, task, size, indices)
+            Cell(system, device, task, size, indices, mode)
             for system, device in self.pairs()
+            for mode in self.system_modes(system)
             for task in self.tasks
             for size in self.task_sizes(task)
         ]
@@ -112,7 +140,7 @@ class Plan:
         if unknown:
             raise PlanError(f"unknown plan key(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
         data = dict(data)
-        for key in ("systems", "devices", "tasks"):
+        for key in ("systems", "devices", "tasks", "modes"):
             if key in data:
                 if isinstance(data[key], str):
                     data[key] = [data[key]]
@@ -209,6 +237,15 @@ class Plan:
             raise PlanError(f"max_steps must be at least 1, got {self.max_steps}")
         if self.memory_size < 1:
             raise PlanError(f"memory_size must be positive, got {self.memory_size}")
+        if self.max_output_bytes < 1:
+            raise PlanError(f"max_output_bytes must be positive, got {self.max_output_bytes}")
+        if not self.modes:
+            raise PlanError(f"the plan has no modes (use some of {', '.join(MODES)})")
+        for mode in self.modes:
+            if mode not in MODES:
+                raise PlanError(f"unknown mode '{mode}' (known: {', '.join(MODES)})")
+        if len(set(self.modes)) != len(self.modes):
+            raise PlanError(f"modes are listed twice: {', '.join(self.modes)}")
 
     def baseline_system(self) -> str:
         """The system ratios are taken against: the plan's choice, else its first machine."""
@@ -225,9 +262,12 @@ PROFILES: dict[str, Plan] = {
     # every task at its 2nd to 5th default sizes (lm-builtin trained on the first three)
     # and on the two past them, 40 items per cell, on CPU: well under 5 minutes on 2 cores
     "quick": Plan(profile="quick", systems=("rv-fast", "rv-ref", "lm-builtin"), size_rule="quick", items=40),
-    # every task at every default size, 100 items per cell, every CPU system incl. the qemu peer
+    # every task at every default size, 100 items per cell, every CPU system incl. the qemu peer,
+    # and the model in all three modes (trace and compile prompts hold a whole program: a model
+    # whose context cannot hold one gets context_overflow records, reported as such)
     "full": Plan(
-        profile="full", systems=("rv-fast", "rv-ref", "qemu", "lm-builtin"), size_rule="all", items=100
+        profile="full", systems=("rv-fast", "rv-ref", "qemu", "lm-builtin"), size_rule="all", items=100,
+        modes=MODES,
     ),
 }
 
@@ -286,11 +326,14 @@ def parse_shard(text: str) -> tuple[int, int]:
 
 
 def shard_cells(cells: list[Cell], shard: tuple[int, int] | None) -> list[Cell]:
-    """Cells k with k % n == i - 1: every cell in exactly one shard, systems spread evenly."""
+    """Groups of cells (Cell.group; one cell each outside compile mode) k with k % n == i - 1:
+    every cell in exactly one shard, systems spread evenly, a compiled program written once."""
     if shard is None:
         return cells
     i, n = shard
-    return [cell for k, cell in enumerate(cells) if k % n == i - 1]
+    groups = list(dict.fromkeys(cell.group for cell in cells))
+    mine = {group for k, group in enumerate(groups) if k % n == i - 1}
+    return [cell for cell in cells if cell.group in mine]
 
 
-__all__ = ["Cell", "Plan", "PlanError", "PROFILES", "build_plan", "parse_shard", "shard_cells"]
+__all__ = ["Cell", "MODES", "Plan", "PlanError", "PROFILES", "build_plan", "parse_shard", "shard_cells"]

@@ -11,15 +11,26 @@ from pathlib import Path
 
 MANIFEST, RECORDS, SUMMARY = "manifest.json", "records.jsonl", "summary.csv"
 SUPERSEDED = "records.superseded.jsonl"  # records of items asked again, kept as they were
-KEY_FIELDS = ("system", "device", "task", "size", "heldout", "index")
+# compile mode: one record per program a model wrote (system, device, task), apart from the
+# per-item records of the runs of that program; and the amortised-cost table built from both
+COMPILES, COMPILES_SUPERSEDED, COMPILE_SUMMARY = "compile.jsonl", "compile.superseded.jsonl", "compile.csv"
+KEY_FIELDS = ("system", "device", "task", "size", "heldout", "index", "mode")
 
 
 class RunDirError(ValueError):
     """A run folder that is missing, not a run, or damaged."""
 
 
+def record_mode(record: dict) -> str | None:
+    """The mode of a record: None for a machine's; records written before modes existed carry
+    none, and a model's among them (ops in FLOPs) was a direct answer."""
+    if "mode" in record:
+        return record["mode"]
+    return "direct" if record.get("ops_unit") == "flop" else None
+
+
 def record_key(record: dict) -> tuple:
-    return tuple(record[k] for k in KEY_FIELDS)
+    return (*(record[k] for k in KEY_FIELDS[:-1]), record_mode(record))
 
 
 def read_json(path: str | Path, error: type[Exception] | None = None, what: str = "file"):
@@ -94,7 +105,10 @@ def write_manifest(run_dir: str | Path, manifest: dict) -> None:
 def read_records(run_dir: str | Path, repair: bool = False) -> list[dict]:
     """Every complete record. A last line without its newline (a run killed mid-write) is
     dropped, and with repair=True cut from the file so appending can go on."""
-    path = Path(run_dir) / RECORDS
+    return _read_jsonl(Path(run_dir) / RECORDS, record_problem, repair)
+
+
+def _read_jsonl(path: Path, problem_of, repair: bool) -> list[dict]:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -113,7 +127,7 @@ def read_records(run_dir: str | Path, repair: bool = False) -> list[dict]:
             record = json.loads(line)
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise RunDirError(f"{path}:{number}: not a JSON record") from None
-        problem = record_problem(record)
+        problem = problem_of(record)
         if problem:
             raise RunDirError(f"{path}:{number}: {problem}")
         records.append(record)
@@ -132,10 +146,12 @@ def record_problem(record) -> str | None:
         return f"not a JSON record (a JSON {type(record).__name__})"
     for key, kind in _KEY_TYPES.items():
         if key not in record:
-            return f"a record without its key fields {KEY_FIELDS}"
+            return f"a record without its key fields {KEY_FIELDS[:-1]}"
         value = record[key]
         if type(value) is not kind:
             return f"a record whose '{key}' is {value!r:.40}, not a {kind.__name__}"
+    if not isinstance(record.get("mode"), str | type(None)):
+        return f"a record whose 'mode' is {record['mode']!r:.40}, not a mode name or null"
     for key in _NUMBERS:
         value = record.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
@@ -152,12 +168,51 @@ def may_pass(record: dict) -> bool:
     return bool((record.get("error") or {}).get("retry"))
 
 
+def read_compiles(run_dir: str | Path, repair: bool = False) -> list[dict]:
+    """compile.jsonl: one record per program a model wrote (see harness.compiled), read as
+    read_records reads records.jsonl."""
+    return _read_jsonl(Path(run_dir) / COMPILES, compile_problem, repair)
+
+
+_COMPILE_TYPES = {"system": str, "device": str, "task": str, "heldout": bool, "sizes": list}
+
+
+def compile_problem(record) -> str | None:
+    """Why a parsed compile.jsonl line is not a usable compile record (None when it is)."""
+    if not isinstance(record, dict):
+        return f"not a JSON record (a JSON {type(record).__name__})"
+    for key, kind in _COMPILE_TYPES.items():
+        if type(record.get(key)) is not kind:
+            return f"a compile record whose '{key}' is {record.get(key)!r:.40}, not a {kind.__name__}"
+    for key in ("latency_s", "cpu_time_s", "ops", "tokens_in", "tokens_out", "energy_j"):
+        value = record.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            return f"a compile record whose '{key}' is {value!r:.40}, not a number"
+    if not isinstance(record.get("error"), dict | type(None)):
+        return f"a compile record whose 'error' is {record['error']!r:.40}, not an object or null"
+    if not isinstance(record.get("program"), str | type(None)):
+        return f"a compile record whose 'program' is {record['program']!r:.40}, not text or null"
+    return None
+
+
+def compile_key(record: dict) -> tuple:
+    """What a compile record is the program of: (system, device, task, heldout)."""
+    return (record["system"], record["device"], record["task"], record["heldout"])
+
+
 def set_aside_retryable(run_dir: str | Path) -> int:
-    """Move the records whose error may pass from records.jsonl to records.superseded.jsonl, so
-    the run asks for those items again; return how many. Nothing measured is deleted: the lines
-    are appended to the superseded file (and synced) before records.jsonl is replaced atomically."""
+    """Move the records whose error may pass from records.jsonl to records.superseded.jsonl (and
+    such compile records from compile.jsonl to compile.superseded.jsonl), so the run asks for
+    those items (and programs) again; return how many item records moved. Nothing measured is
+    deleted: the lines are appended to the superseded file (and synced) before the file is
+    replaced atomically."""
     read_records(run_dir, repair=True)  # reports a damaged file with its line; drops a cut last line
-    path = Path(run_dir) / RECORDS
+    read_compiles(run_dir, repair=True)
+    _set_aside(Path(run_dir) / COMPILES, Path(run_dir) / COMPILES_SUPERSEDED)
+    return _set_aside(Path(run_dir) / RECORDS, Path(run_dir) / SUPERSEDED)
+
+
+def _set_aside(path: Path, superseded: Path) -> int:
     if not path.exists():
         return 0
     keep, again = [], []
@@ -166,7 +221,7 @@ def set_aside_retryable(run_dir: str | Path) -> int:
             (again if may_pass(json.loads(line)) else keep).append(line)
     if not again:
         return 0
-    with open(Path(run_dir) / SUPERSEDED, "ab") as handle:
+    with open(superseded, "ab") as handle:
         handle.writelines(again)
         handle.flush()
         os.fsync(handle.fileno())
@@ -177,10 +232,10 @@ def set_aside_retryable(run_dir: str | Path) -> int:
 
 
 class RecordWriter:
-    """Appends records to records.jsonl, one line each, flushed before the next item starts."""
+    """Appends records to records.jsonl (or `name`), one line each, flushed before the next item starts."""
 
-    def __init__(self, run_dir: str | Path):
-        self.path = Path(run_dir) / RECORDS
+    def __init__(self, run_dir: str | Path, name: str = RECORDS):
+        self.path = Path(run_dir) / name
         self.handle = open(self.path, "a", encoding="utf-8")
 
     def write(self, record: dict) -> None:

@@ -16,13 +16,18 @@ from pathlib import Path
 from typing import TextIO
 
 from ..tasks import Item, Task, get_task
+from ..tasks.prompts import mode_item, templates_digest
 from .measure import ItemTimeout, RssSampler, deadline, energy_meter, environment, now_iso
 from .plan import Cell, Plan, PlanError, shard_cells
 from .records import (
+    COMPILE_SUMMARY,
+    COMPILES,
     RecordWriter,
     RunDirError,
+    compile_key,
     manifest_plan,
     may_pass,
+    read_compiles,
     read_manifest,
     read_records,
     record_key,
@@ -34,6 +39,7 @@ from .systems import EmptySystem, Outcome, System, SystemUnavailable, make_syste
 
 RECORD_FORMAT = 1
 OVERHEAD_ITEMS = 200
+COMPILE_TIMEOUTS = 10  # a program's generation may take this many item timeouts
 
 
 @dataclass
@@ -124,9 +130,12 @@ def measure_chunk(
 
 
 def make_records(
-    run_id: str, system: System, task: Task, items: list[Item], measured: Measured, energy_source: str | None
+    run_id: str, system: System, task: Task, items: list[Item], measured: Measured, energy_source: str | None,
+    mode: str | None = None,
 ) -> list[dict]:
-    """Per-item records: shared costs (wall, CPU, energy) are the call's divided by its size."""
+    """Per-item records: shared costs (wall, CPU, energy) are the call's divided by its size.
+    `mode` is the model's mode (None for a machine); an outcome's `answer`, where set, is what
+    is scored."""
     import torch
 
     n = len(items)
@@ -156,11 +165,13 @@ def make_records(
                 "seed": item.seed,
                 "index": item.index,
                 "heldout": item.heldout,
+                "mode": mode,
                 "template": item.template,
                 "input": item.input,
                 "expected": item.expected,
                 "output": outcome.output,
-                "correct": error is None and task.score(outcome.output, item),
+                "correct": error is None
+                and task.score(outcome.output if outcome.answer is None else outcome.answer, item),
                 "error": error,
                 "latency_s": measured.wall_s / n,
                 "cpu_time_s": measured.cpu_s / n,
@@ -250,7 +261,8 @@ class Runner:
             "finished": None,
             "sessions": [],
             "systems": {},
-            "warmup": "one untimed call per (system, device, task) before timing",
+            "warmup": "one untimed call per (system, device, task, mode) before timing",
+            "prompt_templates": {"file": "tasks/prompts.toml", "sha256_16": templates_digest()},
         }
         return runner
 
@@ -271,12 +283,11 @@ class Runner:
         plan = self.plan
         asked_again = set_aside_retryable(self.run_dir)
         done = {record_key(r) for r in read_records(self.run_dir)}
+        self.compiles = {compile_key(r): r for r in read_compiles(self.run_dir)}
+        self.compiled: dict[tuple, System | None] = {}
         cells = shard_cells(plan.cells(), self.shard)
         planned = sum(len(c.indices) for c in cells)
-        todo = [
-            (c, [i for i in c.indices if (c.system, c.device, c.task, c.size, plan.heldout, i) not in done])
-            for c in cells
-        ]
+        todo = [(c, [i for i in c.indices if c.key(plan.heldout, i) not in done]) for c in cells]
         todo = [(c, idx) for c, idx in todo if idx]
         remaining = sum(len(idx) for _, idx in todo)
         session = {
@@ -296,6 +307,7 @@ class Runner:
         )
 
         writer = RecordWriter(self.run_dir)
+        self.compile_writer = RecordWriter(self.run_dir, COMPILES)
         systems: dict[tuple[str, str], System] = {}
         status = "complete"
         try:
@@ -326,7 +338,8 @@ class Runner:
             status = "interrupted"
         finally:
             writer.close()
-            for system in systems.values():
+            self.compile_writer.close()
+            for system in [*systems.values(), *filter(None, self.compiled.values())]:
                 system.close()
             session["finished"] = now_iso()
             rows = self.write_summary()
@@ -377,6 +390,19 @@ class Runner:
         task = get_task(cell.task)
         items = [task.item(cell.size, plan.seed, i, plan.heldout) for i in indices]
         source = getattr(meter, "source", None)
+        if cell.mode == "compile":
+            system = self._compiled_system(cell, system, sampler, meter, source, counter)
+            if not isinstance(system, System):  # the program could not be written: the items say why
+                outcomes = [Outcome(output="", error=system) for _ in items]
+                failed = Measured(outcomes, 0.0, 0.0, 0, None, None, system)
+                for record in make_records(self.manifest["run_id"], self._named(cell), task, items, failed,
+                                           None, cell.mode):  # fmt: skip
+                    writer.write(record)
+                self._say(f"{counter} {cell.label}: 0/{len(items)} right: {system['message']}")
+                return len(items)
+        elif cell.mode is not None:
+            options = system.prompt_options
+            items = [mode_item(task, item, cell.mode, options, plan.memory_size) for item in items]
         try:
             system.prepare(task)
         except Exception as err:  # the whole cell fails; its items say why
@@ -384,13 +410,13 @@ class Runner:
             failed = Measured(
                 [Outcome(output="", error=error) for _ in items], 0.0, 0.0, 0, None, None, error
             )
-            for record in make_records(self.manifest["run_id"], system, task, items, failed, None):
+            for record in make_records(self.manifest["run_id"], system, task, items, failed, None, cell.mode):
                 writer.write(record)
             self._say(f"{counter} {cell.label}: failed to prepare: {error['message']}")
             return len(items)
-        if (cell.system, cell.device, cell.task) not in warmed:
+        if (cell.system, cell.device, cell.task, cell.mode) not in warmed:
             measure_chunk(system, task, items[: system.batch_size], sampler, meter, plan.item_timeout_s)
-            warmed.add((cell.system, cell.device, cell.task))
+            warmed.add((cell.system, cell.device, cell.task, cell.mode))
         right = errors = 0
         seconds = 0.0
         with tqdm(
@@ -404,7 +430,10 @@ class Runner:
             for start in range(0, len(items), system.batch_size):
                 chunk = items[start : start + system.batch_size]
                 measured = measure_chunk(system, task, chunk, sampler, meter, plan.item_timeout_s)
-                for record in make_records(self.manifest["run_id"], system, task, chunk, measured, source):
+                if cell.mode == "trace" and system.prompt_options.trace_steps:
+                    score_trace_steps(task, chunk, measured.outcomes, system.prompt_options, plan.memory_size)
+                for record in make_records(self.manifest["run_id"], system, task, chunk, measured, source,
+                                           cell.mode):  # fmt: skip
                     writer.write(record)
                     right += record["correct"]
                     errors += record["error"] is not None
@@ -416,13 +445,62 @@ class Runner:
         )
         return len(items)
 
+    def _compiled_system(self, cell: Cell, model: System, sampler, meter, source, counter: str):
+        """The machine system that runs the program `model` wrote for the cell's task (written
+        now, or read back from compile.jsonl), or the error that stands for every item."""
+        from .compiled import CompiledSystem, compile_item, compile_record, item_error, reassemble
+
+        key = (cell.system, cell.device, cell.task, self.plan.heldout)
+        if key in self.compiled:
+            return self.compiled[key] or item_error(self.compiles[key])
+        plan = self.plan
+        task = get_task(cell.task)
+        limits = _limits(plan)
+        record = self.compiles.get(key)
+        if record is not None:
+            program = reassemble(record, limits)
+        else:
+            sizes = list(plan.task_sizes(task.name))
+            asked = compile_item(task, plan, sizes, model.prompt_options, model.compile_max_new_tokens)
+            try:
+                model.prepare(task)
+                timeout = plan.item_timeout_s * COMPILE_TIMEOUTS
+                measured = measure_chunk(model, task, [asked], sampler, meter, timeout)
+            except Exception as err:  # as a failed prepare: the record says why
+                error = {"kind": "prepare", "message": f"{type(err).__name__}: {err}".splitlines()[0][:500]}
+                measured = Measured([Outcome(output="", error=error)], 0.0, 0.0, 0, None, None, error)
+            record, program = compile_record(
+                self.manifest["run_id"], model, task, sizes, asked, measured, source, limits
+            )
+            self.compile_writer.write(record)
+            self.compiles[key] = record
+            where = f"{counter} {cell.system} {cell.device} {task.name} [compile]"
+            if failure := measured.outcomes[0].error:
+                self._say(f"{where}: no program was written: {failure['kind']}: {failure['message']}")
+            else:
+                verdict = "assembled" if program is not None else record["error"]["message"]
+                self._say(f"{where}: {record['tokens_out']} tokens in {measured.wall_s:.2f} s: {verdict}")
+        if program is None:
+            self.compiled[key] = None
+            return item_error(record)
+        system = CompiledSystem(cell.system, cell.device, plan, program)
+        system.setup()
+        self.compiled[key] = system
+        return system
+
+    def _named(self, cell: Cell) -> System:
+        """A stand-in that gives failed compile items the model's name and device."""
+        stand_in = EmptySystem(cell.device)
+        stand_in.name, stand_in.ops_unit = cell.system, "insn"
+        return stand_in
+
     def _missing(self) -> int:
         done = {record_key(r) for r in read_records(self.run_dir) if not may_pass(r)}
         return sum(
             1
             for c in shard_cells(self.plan.cells(), self.shard)
             for i in c.indices
-            if (c.system, c.device, c.task, c.size, self.plan.heldout, i) not in done
+            if c.key(self.plan.heldout, i) not in done
         )
 
     def write_summary(self) -> list[dict]:
@@ -433,10 +511,43 @@ class Runner:
             print(text, file=self.log, flush=True)
 
 
+def _limits(plan: Plan):
+    from ..rv.machine import Limits
+
+    return Limits(
+        max_steps=plan.max_steps, memory_size=plan.memory_size, max_output_bytes=plan.max_output_bytes
+    )
+
+
+def score_trace_steps(
+    task: Task, items: list[Item], outcomes: list[Outcome], options, memory_size: int
+) -> None:
+    """trace_steps: the answer after the `output:` marker is scored; the trace lines before it
+    are held against rv-ref's first trace_k (untimed: called after the timed call)."""
+    from ..tasks.prompts import reference_trace, split_traced_answer, trace_agreement
+
+    for item, outcome in zip(items, outcomes, strict=True):
+        if outcome.error is not None:
+            continue
+        steps, outcome.answer = split_traced_answer(outcome.output)
+        reference = reference_trace(task, item, options.trace_k, memory_size)
+        k = min(options.trace_k, len(reference))
+        outcome.detail["answer"] = outcome.answer
+        agree = trace_agreement(steps, reference, k)
+        outcome.detail["trace"] = {"k": k, "agree": agree, "steps_given": len(steps)}
+
+
 def write_run_summary(run_dir: Path, plan: Plan) -> list[dict]:
-    order = [(c.system, c.device, c.task, c.size) for c in plan.cells()]
-    rows = summarize(read_records(run_dir), plan.baseline_system(), order)
+    from .compiled import AMORTISED_COLUMNS, amortised_rows
+    from .summary import write_csv
+
+    order = [(c.system, c.device, c.task, c.size, c.mode) for c in plan.cells()]
+    records = read_records(run_dir)
+    rows = summarize(records, plan.baseline_system(), order)
     write_summary(run_dir, rows)
+    compiles = read_compiles(run_dir)
+    if compiles:
+        write_csv(Path(run_dir) / COMPILE_SUMMARY, amortised_rows(compiles, records), AMORTISED_COLUMNS)
     return rows
 
 
@@ -470,9 +581,17 @@ def merge(run_dirs: list[str | Path], out: str | Path, log: TextIO = sys.stderr)
     with open(out / "records.jsonl", "w", encoding="utf-8") as handle:
         for record in seen.values():
             handle.write(json.dumps(record, separators=(",", ":")) + "\n")
+    programs: dict[tuple, dict] = {}
+    for run_dir in run_dirs:
+        for record in read_compiles(run_dir):
+            programs.setdefault(compile_key(record), record)
+    if programs:
+        with open(out / COMPILES, "w", encoding="utf-8") as handle:
+            for record in programs.values():
+                handle.write(json.dumps(record, separators=(",", ":")) + "\n")
     shards = sorted(tuple(m["shard"]) for m in manifests if m.get("shard"))
     planned = sum(len(c.indices) for c in plan.cells())
-    wanted = {(c.system, c.device, c.task, c.size, plan.heldout, i) for c in plan.cells() for i in c.indices}
+    wanted = {c.key(plan.heldout, i) for c in plan.cells() for i in c.indices}
     missing = len(wanted - set(seen))
     manifest = {
         "format": RECORD_FORMAT,

@@ -7,7 +7,7 @@ import csv
 import math
 from pathlib import Path
 
-from .records import SUMMARY
+from .records import SUMMARY, record_mode
 
 Z95 = 1.959963984540054
 
@@ -16,6 +16,7 @@ COLUMNS = (
     "device",
     "task",
     "size",
+    "mode",
     "n",
     "errors",
     "correct",
@@ -48,6 +49,9 @@ COLUMNS = (
     "ratio_cost_per_correct_s",
     "ratio_cost_per_correct_j",
     "ratio_arch_bytes",
+    "trace_items",
+    "trace_prefix_mean",
+    "trace_full_share",
 )
 
 
@@ -119,11 +123,14 @@ def cell_row(records: list[dict]) -> dict:
     def per_correct(total):
         return total / correct if correct and total is not None else None
 
+    traced = [(r.get("detail") or {}).get("trace") for r in records]
+    traced = [t for t in traced if isinstance(t, dict) and t.get("k")]
     return {
         "system": first["system"],
         "device": first["device"],
         "task": first["task"],
         "size": first["size"],
+        "mode": record_mode(first),
         "n": n,
         "errors": errors,
         "correct": correct,
@@ -150,21 +157,29 @@ def cell_row(records: list[dict]) -> dict:
         "cost_per_correct_s": per_correct(total_s if all_latency else None),
         "cost_per_correct_ops": per_correct(total_ops),
         "cost_per_correct_j": per_correct(total_j),
+        # trace mode with trace_steps: how many of the first k executed instructions agreed with rv-ref's
+        "trace_items": len(traced) or None,
+        "trace_prefix_mean": _mean([t["agree"] / t["k"] for t in traced]),
+        "trace_full_share": _mean([float(t["agree"] == t["k"]) for t in traced]),
     }
 
 
 def summarize(records: list[dict], baseline: str, order: list[tuple] | None = None) -> list[dict]:
-    """Rows per (system, device, task, size), in `order` when given, with ratios to the baseline
-    system on the same task and size (same device when it ran there, else CPU)."""
+    """Rows per (system, device, task, size, mode), in `order` when given, with ratios to the
+    baseline system on the same task and size (same device when it ran there, else CPU; the
+    same mode where the baseline has modes, else its mode-less row)."""
     cells: dict[tuple, list[dict]] = {}
     for record in records:
-        cells.setdefault((record["system"], record["device"], record["task"], record["size"]), []).append(
-            record
-        )
+        key = (record["system"], record["device"], record["task"], record["size"], record_mode(record))
+        cells.setdefault(key, []).append(record)
     keys = [k for k in (order or []) if k in cells] + sorted(set(cells) - set(order or []), key=str)
     rows = {key: cell_row(cells[key]) for key in keys}
-    for (system, device, task, size), row in rows.items():
-        base = rows.get((baseline, device, task, size)) or rows.get((baseline, "cpu", task, size))
+    for (system, device, task, size, mode), row in rows.items():
+        base = next(
+            (rows[k] for d in (device, "cpu") for m in (mode, None, "direct")
+             if (k := (baseline, d, task, size, m)) in rows),
+            None,
+        )  # fmt: skip
         row["baseline"] = baseline
         row.update(dict.fromkeys(RATIOS))
         if base is None or system == baseline:
@@ -200,10 +215,12 @@ def _csv_value(value):
 
 
 def compact_table(rows: list[dict]) -> str:
-    """The end-of-run table: per system and device, accuracy and costs over all its cells."""
+    """The end-of-run table: per system, device and mode, accuracy and costs over all its cells."""
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
-        groups.setdefault((row["system"], row["device"]), []).append(row)
+        mode = row.get("mode")
+        label = row["system"] if mode in (None, "direct") else f"{row['system']} [{mode}]"
+        groups.setdefault((label, row["device"]), []).append(row)
     width = max([12, *(len(system) for system, _ in groups)])
     lines = [
         f"{'system':<{width}} {'device':<6} {'items':>6} {'errors':>6} {'accuracy':>9} "

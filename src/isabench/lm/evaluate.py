@@ -14,8 +14,9 @@ EVAL_SEED = 777_000  # evaluation items never share a seed with training items
 
 
 def max_answer_tokens(items: list[Item]) -> int:
-    """Enough new tokens for the longest expected answer, with room to overshoot."""
-    return max(len(item.expected.encode()) for item in items) + 8
+    """Enough new tokens for the longest expected answer, with room to overshoot (an item's own
+    answer_budget where it sets one, as trace mode's steps do)."""
+    return max(item.answer_budget or len(item.expected.encode()) + 8 for item in items)
 
 
 def score_items(runtime: Runtime, task: Task, items: list[Item], batch_size: int = 64) -> float:

@@ -6,7 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..harness.records import RunDirError, manifest_plan, read_json, read_manifest, read_records, record_key
+from ..harness.records import (
+    RunDirError,
+    compile_key,
+    manifest_plan,
+    read_compiles,
+    read_json,
+    read_manifest,
+    read_records,
+    record_key,
+)
 from ..harness.summary import summarize
 
 
@@ -18,11 +27,20 @@ class ReportError(ValueError):
 class ReportData:
     runs: list[dict]  # per run: its folder and manifest
     records: list[dict]
-    rows: list[dict]  # summary rows over all records
+    rows: list[dict]  # summary rows of machines and of models in direct mode: the comparison
     baseline: str
     max_trained: dict[str, dict[str, int]]  # system -> task -> largest trained size
     benchmarks: list[dict] = field(default_factory=list)  # pytest-benchmark entries, with their file
     duplicates: int = 0
+    mode_rows: list[dict] = field(default_factory=list)  # every summary row, every mode
+    compiles: list[dict] = field(default_factory=list)  # compile mode's records, one per program
+
+    def modes(self) -> list[str]:
+        """The model modes the records hold, in MODES order."""
+        from ..harness.plan import MODES
+
+        present = {r["mode"] for r in self.mode_rows}
+        return [m for m in MODES if m in present]
 
     def systems(self) -> list[tuple[str, str]]:
         """(system, device) pairs in the order they first appear."""
@@ -56,13 +74,14 @@ def load(run_dirs: list[str | Path], benchmark_json: list[str | Path] | None = N
         raise ReportError("nothing to report: give at least one run folder or --benchmark-json file")
     runs, records, seen, duplicates = [], [], set(), 0
     order: list[tuple] = []
+    compiles: dict[tuple, dict] = {}
     baseline = ""
     max_trained: dict[str, dict[str, int]] = {}
     for run_dir in run_dirs:
         manifest = read_manifest(run_dir)
         plan = manifest_plan(run_dir, manifest, validate=False)
         baseline = baseline or plan.baseline_system()
-        order += [(c.system, c.device, c.task, c.size) for c in plan.cells()]
+        order += [(c.system, c.device, c.task, c.size, c.mode) for c in plan.cells()]
         runs.append({"dir": str(run_dir), "manifest": manifest})
         for info in manifest.get("systems", {}).values():
             if info.get("max_trained_size"):
@@ -74,13 +93,17 @@ def load(run_dirs: list[str | Path], benchmark_json: list[str | Path] | None = N
                 continue
             seen.add(key)
             records.append(record)
+        for record in read_compiles(run_dir):
+            compiles.setdefault(compile_key(record), record)
     if run_dirs and not records:
         raise RunDirError(f"{', '.join(map(str, run_dirs))}: no records to report")
-    rows = summarize(records, baseline, list(dict.fromkeys(order))) if records else []
+    every = summarize(records, baseline, list(dict.fromkeys(order))) if records else []
+    rows = [r for r in every if r["mode"] in (None, "direct")]
     benchmarks = []
     for path in benchmark_json or []:
         benchmarks += read_benchmarks(path)
-    return ReportData(runs, records, rows, baseline, max_trained, benchmarks, duplicates)
+    return ReportData(runs, records, rows, baseline, max_trained, benchmarks, duplicates, every,
+                      list(compiles.values()))  # fmt: skip
 
 
 def read_benchmarks(path: str | Path) -> list[dict]:

@@ -32,6 +32,7 @@ class Item:
     instruction: str  # the plain-language request, with the input line in it
     template: int  # index into the task's templates (train first, then held-out)
     heldout: bool
+    answer_budget: int | None = None  # new tokens a model may write; None: the answer's bytes + 8
 
     def as_dict(self) -> dict:
         return {

@@ -23,6 +23,7 @@ class Outcome:
     """What a system produced for one item, and the costs only the system itself can see."""
 
     output: str
+    answer: str | None = None  # the part of `output` that is scored, where the mode asks for more
     ops: int | None = None
     tokens_in: int | None = None
     tokens_out: int | None = None

@@ -18,10 +18,11 @@ class MachineSystem(System):
 
         max_steps = self.plan.max_steps if self.plan else 200_000_000
         memory = self.plan.memory_size if self.plan else 1 << 20
-        self.limits = Limits(max_steps=max_steps, memory_size=memory)
+        output = self.plan.max_output_bytes if self.plan else 1 << 24
+        self.limits = Limits(max_steps=max_steps, memory_size=memory, max_output_bytes=output)
         self.programs: dict[str, object] = {}
         info = super().setup()
-        info.update({"max_steps": max_steps, "memory_size": memory})
+        info.update({"max_steps": max_steps, "memory_size": memory, "max_output_bytes": output})
         return info
 
     def prepare(self, task: Task) -> None:

@@ -10,13 +10,16 @@ from ...lm.backends.base import Backend, BackendError
 from ...lm.backends.builtin import BuiltinBackend
 from ...lm.evaluate import max_answer_tokens
 from ...tasks import Item, Task
+from ...tasks.prompts import PromptError, PromptOptions
 from .base import Outcome, System, SystemUnavailable
 
 
 class ModelSystem(System):
     """A backend's model as a batched system. Options: batch_size (items per call; the backend
     decodes them as one batch or sends them as concurrent requests), max_new_tokens (the
-    answer budget; default: the longest expected answer's bytes + 8), and the backend's own."""
+    answer budget; default: the longest expected answer's bytes + 8), compile_max_new_tokens
+    (compile mode's budget for a program; default: the battery program's bytes), the prompt
+    options of tasks.prompts.PromptOptions (few_shot, trace_steps, trace_k), and the backend's own."""
 
     kind = "model"
     ops_unit = "flop"
@@ -29,13 +32,18 @@ class ModelSystem(System):
         super().__init__(device, options, plan)
         if name is not None:
             self.name = name
-        self.max_new_tokens = self.options.pop("max_new_tokens", None)
-        if self.max_new_tokens is not None and (
-            not isinstance(self.max_new_tokens, int) or self.max_new_tokens < 1
-        ):
-            raise SystemUnavailable(
-                f"{self.name}: max_new_tokens must be a positive integer, got {self.max_new_tokens!r}"
-            )
+        self.max_new_tokens = self._budget("max_new_tokens")
+        self.compile_max_new_tokens = self._budget("compile_max_new_tokens")
+        try:
+            self.prompt_options = PromptOptions.pop_from(self.options, self.name)
+        except PromptError as err:
+            raise SystemUnavailable(str(err)) from None
+
+    def _budget(self, key: str) -> int | None:
+        value = self.options.pop(key, None)
+        if value is not None and (type(value) is not int or value < 1):
+            raise SystemUnavailable(f"{self.name}: {key} must be a positive integer, got {value!r}")
+        return value
 
     def setup(self) -> dict:
         try:
@@ -45,10 +53,15 @@ class ModelSystem(System):
         except BackendError as err:
             raise SystemUnavailable(f"{self.name}: {err}") from None
         info["max_new_tokens"] = self.max_new_tokens or "longest expected answer in bytes + 8"
+        info["compile_max_new_tokens"] = self.compile_max_new_tokens or "the battery program's bytes"
+        info["prompts"] = {**self.prompt_options.__dict__}
         return info
 
     def run(self, task: Task, items: list[Item]) -> list[Outcome]:
-        budget = self.max_new_tokens or max_answer_tokens(items)
+        if any(item.answer_budget for item in items):  # the mode set it (trace steps, a program)
+            budget = max_answer_tokens(items)
+        else:
+            budget = self.max_new_tokens or max_answer_tokens(items)
         context = self.backend.context
         needs = []
         for item in items:
