@@ -281,6 +281,17 @@ _BAD_RV_NUMBERS = (
     ["--memory", "99999999999999999G"],
 )
 _BAD_CONFIGS = ("{", b"\xff\xfe", "[]", "{}", '{"model": 5}', '{"model": {"dim": "x"}}', '{"model": {}}')
+_BAD_MODES = ("poetry", "direct,CPU", "trace,trace", ",")
+_PROMPT_PLAN = 'systems = ["lm-builtin"]\nmodes = ["trace"]\ntasks = ["add"]\n[options.lm-builtin]\n'
+_BAD_PROMPT_OPTIONS = ("few_shot = -1", "trace_k = 0", 'trace_steps = "yes"', "compile_max_new_tokens = 0")
+_BAD_PROMPTS = (
+    ["nope", "--size", "3"],
+    ["add", "--size", "0", "--mode", "trace"],
+    ["add", "--size", "3", "--mode", "poetry"],
+    ["add", "--size", "3", "--mode", "compile", "--few-shot", "-1"],
+    ["add", "--size", "3", "--mode", "trace", "--trace-k", "0"],
+    ["add", "--mode", "trace"],
+)
 _BAD_SAMPLES = (
     ["nope", "--size", "3"],
     ["add", "--size", "0"],
@@ -340,6 +351,12 @@ ROWS: tuple[Row, ...] = (
         cuda=True,
     ),
     Row("unknown baseline", lambda c: _run(c, "--baseline", "nope"), USAGE),
+    Row("unknown mode", lambda c: _run(c, "--modes", _pick(c.rng, *_BAD_MODES)), USAGE),
+    Row(
+        "bad prompt option",
+        lambda c: _run(c, "--plan", c.plan(_PROMPT_PLAN + _pick(c.rng, *_BAD_PROMPT_OPTIONS))),
+        USAGE,
+    ),
     Row(
         "hf: missing folder",
         lambda c: _run(c, "--systems", f"hf:{c.tmp / 'no-model'}", "--tasks", "add"),
@@ -576,6 +593,7 @@ ROWS: tuple[Row, ...] = (
     # tasks
     Row("tasks unknown name", lambda c: ["tasks", _pick(c.rng, "show", "program", "check"), "nope"], USAGE),
     Row("tasks sample bad", lambda c: ["tasks", "sample", *c.rng.choice(_BAD_SAMPLES)], USAGE),
+    Row("tasks prompt bad", lambda c: ["tasks", "prompt", *c.rng.choice(_BAD_PROMPTS)], USAGE),
     Row(
         "tasks check bad count",
         lambda c: ["tasks", "check", "add", "--count", _pick(c.rng, "0", "-1", "x")],

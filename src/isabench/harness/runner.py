@@ -365,8 +365,8 @@ class Runner:
 
     def _setup_systems(self, systems: dict, pairs: set) -> None:
         for name, device in sorted(pairs):
-            system = make_system(name, device, self.plan)
             try:
+                system = make_system(name, device, self.plan)
                 info = system.setup()
             except SystemUnavailable as err:
                 raise PlanError(str(err)) from None
