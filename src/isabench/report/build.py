@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..tasks import TASKS
 from .data import ReportData, load, reference_size
+from .modes import MODE_PLOTS, has_modes, html_section, markdown_section, write_mode_tables
 from .plots import write_plots
 from .tables import (
     HEADLINE_HEADER,
@@ -148,21 +149,24 @@ def make_report(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     tables = write_tables(data, out / "tables") if data.rows else {}
+    mode_tables = write_mode_tables(data, out / "tables") if has_modes(data) else {}
     plots = write_plots(data, out / "plots")
     words = headline(data)
     rows = headline_rows(data)
-    (out / "REPORT.md").write_text(_markdown(data, words, rows, plots, tables), encoding="utf-8")
+    markdown = _markdown(data, words, rows, plots, tables, mode_tables)
+    (out / "REPORT.md").write_text(markdown, encoding="utf-8")
     (out / "report.html").write_text(_html(data, words, rows, plots), encoding="utf-8")
     return {
         "report_md": out / "REPORT.md",
         "report_html": out / "report.html",
-        "tables": tables,
+        "tables": {**tables, **mode_tables},
         "plots": plots,
         "headline": words,
     }
 
 
-def _markdown(data: ReportData, words: list[str], rows: list[dict], plots: dict, tables: dict) -> str:
+def _markdown(data: ReportData, words: list[str], rows: list[dict], plots: dict, tables: dict,
+              mode_tables: dict | None = None) -> str:  # fmt: skip
     parts = ["# isabench report\n"]
     if words:
         parts.append(" ".join(words) + "\n")
@@ -177,10 +181,14 @@ def _markdown(data: ReportData, words: list[str], rows: list[dict], plots: dict,
             + ", ".join(f"[{name}](tables/{path.name})" for name, path in tables.items())
             + ".\n"
         )
-    if plots:
+    general = {name: plot for name, plot in plots.items() if name not in MODE_PLOTS}
+    if general:
         parts.append("## Plots\n")
-        for name, plot in plots.items():
+        for name, plot in general.items():
             parts.append(f"### {plot['title']}\n\n![{plot['title']}](plots/{name}.png)\n")
+    section = markdown_section(data, plots, mode_tables or {})
+    if section:
+        parts.append(section)
     parts.append("## How to read it\n")
     parts += [f"- {line}" for line in READING]
     parts.append("\nSelf-contained version of this page: [report.html](report.html).\n")
@@ -213,6 +221,16 @@ def _table_html(header, rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _figure(name: str, plot: dict) -> str:
+    """A plot as a figure with its PNG inline."""
+    encoded = base64.b64encode(Path(plot["png"]).read_bytes()).decode("ascii")
+    return (
+        f'<figure id="{name}"><img alt="{html.escape(plot["title"])}" '
+        f'src="data:image/png;base64,{encoded}">'
+        f"<figcaption>{html.escape(plot['title'])}</figcaption></figure>"
+    )
+
+
 def _html(data: ReportData, words: list[str], rows: list[dict], plots: dict) -> str:
     parts = [
         "<!doctype html>",
@@ -231,12 +249,8 @@ def _html(data: ReportData, words: list[str], rows: list[dict], plots: dict) -> 
         parts.append("<h2>Headline table (each task at its reference size)</h2>")
         parts.append(_table_html(HEADLINE_HEADER, [headline_cells(r) for r in rows]))
     for name, plot in plots.items():
-        encoded = base64.b64encode(Path(plot["png"]).read_bytes()).decode("ascii")
-        parts.append(
-            f'<figure id="{name}"><img alt="{html.escape(plot["title"])}" '
-            f'src="data:image/png;base64,{encoded}">'
-            f"<figcaption>{html.escape(plot['title'])}</figcaption></figure>"
-        )
+        if name not in MODE_PLOTS:
+            parts.append(_figure(name, plot))
     if data.rows:
         header = (
             "system",
@@ -269,6 +283,9 @@ def _html(data: ReportData, words: list[str], rows: list[dict], plots: dict) -> 
         ]
         parts.append(f"<h2>Every cell</h2><details><summary>{len(cells)} cells</summary>")
         parts.append(_table_html(header, cells) + "</details>")
+    section = html_section(data, plots, _inline, _table_html, _figure)
+    if section:
+        parts.append(section)
     parts.append("<h2>How to read it</h2><ul>" + "".join(f"<li>{_inline(t)}</li>" for t in READING) + "</ul>")
     parts.append("</body></html>\n")
     return "\n".join(parts)

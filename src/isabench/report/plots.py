@@ -244,6 +244,43 @@ def benchmark_throughput(data: ReportData) -> plt.Figure | None:
     return fig
 
 
+def compile_amortised(data: ReportData) -> plt.Figure | None:
+    """compile mode: cost per correct answer (seconds) against the number of inputs N the written
+    program is run on, log-log, one line per (system, task) whose program was ever right; direct
+    answers' cost per correct answer as a dashed line in the same colour; a dot at break-even.
+    None when no compiled program was right."""
+    from ..harness.compiled import cost_per_correct
+    from .modes import amortised
+
+    rows = [r for r in amortised(data) if r["accuracy"] and r["machine_s_mean"] is not None]
+    if not rows:
+        return None
+    ns = [10 ** (3 * i / 60) for i in range(61)]  # N from 1 to 1000
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for i, row in enumerate(rows):
+        colour = f"C{i % 10}"
+        label = f"{row['system']} ({row['device']}) {row['task']}"
+        ys = [cost_per_correct(row["generation_s"], row["machine_s_mean"], row["accuracy"], n) for n in ns]
+        ax.plot(ns, ys, color=colour, linewidth=1.2, label=f"{label}: compile")
+        if row["direct_cost_per_correct_s"]:
+            ax.axhline(row["direct_cost_per_correct_s"], color=colour, linestyle="--", linewidth=1,
+                       label=f"{label}: direct")  # fmt: skip
+        even = row["break_even_n_s"]
+        if even is not None and even <= ns[-1]:
+            cost = cost_per_correct(row["generation_s"], row["machine_s_mean"], row["accuracy"], even)
+            ax.plot([even], [cost], "o", color=colour, markersize=4)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(1, ns[-1])
+    ax.set_xlabel("inputs N the program is run on (log scale)")
+    ax.set_ylabel("seconds per correct answer (log scale)")
+    ax.set_title("compile: (generation + N × machine time) / (N × accuracy); dashed: direct; dot: break-even")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
 def write_plots(data: ReportData, folder: Path) -> dict[str, dict]:
     """Every plot the data allows; returns name -> {title, png, svg}."""
     made: dict[str, dict] = {}
@@ -301,4 +338,7 @@ def write_plots(data: ReportData, folder: Path) -> dict[str, dict]:
         add("pareto", "Accuracy against cost", pareto(data))
     if data.benchmarks:
         add("benchmark_throughput", "Benchmarks: throughput", benchmark_throughput(data))
+    if data.compiles:
+        add("compile_amortised", "compile: cost per correct answer against the inputs N the program runs on",
+            compile_amortised(data))  # fmt: skip
     return made
