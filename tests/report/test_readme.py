@@ -10,6 +10,8 @@ from isabench.report.readme import (
     FUZZ_END,
     FUZZ_JSON,
     FUZZ_START,
+    PROMPTS_END,
+    PROMPTS_START,
     REFERENCE,
     SERVE_END,
     SERVE_JSON,
@@ -21,6 +23,7 @@ from isabench.report.readme import (
     current_block,
     render_block,
     render_fuzz,
+    render_prompts,
     render_serve,
     render_speed,
 )
@@ -56,3 +59,10 @@ def test_readme_fuzz_block_matches_the_committed_campaign(monkeypatch) -> None:
     block = render_fuzz()
     assert all(f"| {name} |" in block for name in ("assembler", "executors", "cli", "records"))
     assert current_block(start=FUZZ_START, end=FUZZ_END) == block, "run: python3 -m isabench.report.readme"
+
+
+def test_readme_prompt_examples_are_the_prompts_a_run_builds(monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    block = current_block(start=PROMPTS_START, end=PROMPTS_END)
+    assert block == render_prompts(), "run: python3 -m isabench.report.readme"
+    assert block.count("````text") == 4 and "more lines of parity.s" in block

@@ -251,11 +251,53 @@ def render_fuzz(path: Path = FUZZ_JSON) -> str:
     return "\n".join(lines)
 
 
+PROMPTS_START, PROMPTS_END = "<!-- mode-prompts:start -->", "<!-- mode-prompts:end -->"
+PROMPT_TASK, PROMPT_SIZE, PROGRAM_LINES = "parity", 4, 6
+
+
+def render_prompts() -> str:
+    """An example of each mode's prompt, built by the code a run uses (tasks/prompts.py) for item
+    0 of parity at size 4 and the default seed; the program inside trace's prompt cut to its
+    first lines here."""
+    from ..harness.plan import DEFAULT_SEED
+    from ..tasks import get_task
+    from ..tasks.prompts import PromptOptions, compile_prompt, mode_item
+
+    task = get_task(PROMPT_TASK)
+    item = task.item(PROMPT_SIZE, DEFAULT_SEED, 0)
+    program = task.program_source()
+    kept = "".join(program.splitlines(keepends=True)[:PROGRAM_LINES])
+    more = program.count("\n") - PROGRAM_LINES
+    cut = f"{kept}        [... {more} more lines of {task.program_path.name} ...]\n"
+    steps = PromptOptions(trace_steps=True, trace_k=4)
+    prompts = [
+        ("direct", "", mode_item(task, item, "direct", PromptOptions()).instruction),
+        ("direct", ", few_shot = 2", mode_item(task, item, "direct", PromptOptions(few_shot=2)).instruction),
+        ("trace", ", trace_steps = true, trace_k = 4",
+         mode_item(task, item, "trace", steps).instruction.replace(program, cut)),
+        ("compile", "", compile_prompt(task, PROMPT_SIZE, DEFAULT_SEED, PromptOptions())),
+    ]  # fmt: skip
+    lines = [PROMPTS_START]
+    for mode, options, prompt in prompts:
+        command = f"isabench tasks prompt {PROMPT_TASK} --mode {mode} --size {PROMPT_SIZE}"
+        command += _prompt_flags(options)
+        lines += ["", f"**{mode}**{options} (`{command}`):", "", "````text", prompt.rstrip("\n"), "````"]
+    lines.append(PROMPTS_END)
+    return "\n".join(lines)
+
+
+def _prompt_flags(options: str) -> str:
+    flags = {"few_shot = 2": " --few-shot 2", "trace_steps = true": " --trace-steps",
+             "trace_k = 4": " --trace-k 4"}  # fmt: skip
+    return "".join(flag for key, flag in flags.items() if key in options)
+
+
 BLOCKS = {
     (START, END): render_block,
     (SPEED_START, SPEED_END): render_speed,
     (SERVE_START, SERVE_END): render_serve,
     (FUZZ_START, FUZZ_END): render_fuzz,
+    (PROMPTS_START, PROMPTS_END): render_prompts,
 }
 
 
