@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
@@ -261,7 +261,8 @@ class Runner:
             "finished": None,
             "sessions": [],
             "systems": {},
-            "warmup": "one untimed call per (system, device, task, mode) before timing",
+            "warmup": "one untimed call per (system, device, task, mode) before timing; before a model's "
+            "first compile-mode program, one untimed two-token call",
             "prompt_templates": {"file": "tasks/prompts.toml", "sha256_16": templates_digest()},
         }
         return runner
@@ -321,6 +322,7 @@ class Runner:
                 meters = {d: energy_meter(d) for d in {c.device for c, _ in todo}}
                 self.manifest["energy"] = {d: note for d, (_, note) in meters.items()}
                 warmed: set[tuple] = set()
+                self.warmed = warmed
                 finished = 0
                 for number, (cell, indices) in enumerate(todo, start=1):
                     meter, _ = meters[cell.device]
@@ -464,6 +466,10 @@ class Runner:
             asked = compile_item(task, plan, sizes, model.prompt_options, model.compile_max_new_tokens)
             try:
                 model.prepare(task)
+                if (cell.system, cell.device, "compile") not in self.warmed:  # untimed, two tokens
+                    warm = replace(asked, answer_budget=2)
+                    measure_chunk(model, task, [warm], sampler, meter, plan.item_timeout_s)
+                    self.warmed.add((cell.system, cell.device, "compile"))
                 timeout = plan.item_timeout_s * COMPILE_TIMEOUTS
                 measured = measure_chunk(model, task, [asked], sampler, meter, timeout)
             except Exception as err:  # as a failed prepare: the record says why
