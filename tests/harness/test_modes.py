@@ -56,6 +56,15 @@ class ScriptedBackend(Backend):
     def load(self) -> dict:
         return {"script": len(self.answers)}
 
+    def prompt_tokens(self, prompt: str) -> int:
+        return len(prompt) // 4
+
+    @property
+    def context(self) -> int | None:
+        return self.context_tokens
+
+    context_tokens: int | None = None
+
     def generate(self, prompts: list[str], max_new_tokens: int) -> list[Generation]:
         ScriptedBackend.calls.append(len(prompts))
         out = []
@@ -74,6 +83,7 @@ def scripted(monkeypatch):
     monkeypatch.setitem(systems_module.FAMILIES, "scripted", ScriptedBackend)
     monkeypatch.setattr(ScriptedBackend, "answers", {})
     monkeypatch.setattr(ScriptedBackend, "calls", [])
+    monkeypatch.setattr(ScriptedBackend, "context_tokens", None)
     return ScriptedBackend
 
 
@@ -333,6 +343,23 @@ def test_shards_of_a_compile_plan_merge_with_one_program_per_task(tmp_path: Path
     merge(shards, merged)
     assert sorted(r["task"] for r in read_compiles(merged)) == ["add", "reverse_string"]
     assert read_manifest(merged)["status"] == "complete" and (merged / "compile.csv").exists()
+
+
+def test_compiles_budget_is_the_programs_bytes_cut_to_the_context(tmp_path: Path, scripted) -> None:
+    task = get_task("sort")  # 10.6 KB of program
+    prompt = compile_prompt(task, 2, 0, PromptOptions(), False, MEMORY)
+    scripted.context_tokens = len(prompt) // 4 + 1000
+    run_dir, _ = run_plan(tmp_path, "fit", systems=["scripted:fixed"], modes=["compile"], tasks=["sort"],
+                          sizes={"sort": [2]}, items=1, seed=0)  # fmt: skip
+    assert read_compiles(run_dir)[0]["max_new_tokens"] == 1000
+    scripted.context_tokens = None
+    run_dir, _ = run_plan(tmp_path, "open", systems=["scripted:fixed"], modes=["compile"], tasks=["sort"],
+                          sizes={"sort": [2]}, items=1, seed=0)  # fmt: skip
+    assert read_compiles(run_dir)[0]["max_new_tokens"] == len(task.program_source().encode())
+    run_dir, _ = run_plan(tmp_path, "given", systems=["scripted:fixed"], modes=["compile"], tasks=["sort"],
+                          sizes={"sort": [2]}, items=1, seed=0,
+                          options={"scripted:fixed": {"compile_max_new_tokens": 77}})  # fmt: skip
+    assert read_compiles(run_dir)[0]["max_new_tokens"] == 77
 
 
 def test_lm_builtins_context_cannot_hold_a_program_and_says_so(tmp_path: Path) -> None:

@@ -40,13 +40,19 @@ class CompiledSystem(RvFastSystem):
         return None  # the machine runs on the CPU
 
 
-def compile_item(task: Task, plan, sizes: list[int], options, budget: int | None) -> Item:
-    """The one request a model gets to write the task's program (examples at the first size)."""
-    prompt = compile_prompt(task, sizes[0], plan.seed, options, plan.heldout, plan.memory_size)
+def compile_item(task: Task, plan, sizes: list[int], model) -> Item:
+    """The one request a model gets to write the task's program (examples at the first size).
+    Its budget is the model's compile_max_new_tokens, else the battery program's bytes cut to
+    what the model's context leaves (where that is known and leaves any room)."""
+    prompt = compile_prompt(task, sizes[0], plan.seed, model.prompt_options, plan.heldout, plan.memory_size)
+    budget = model.compile_max_new_tokens
+    if budget is None:
+        budget, room = compile_budget(task), model.room(prompt)
+        if room is not None and room > 0:
+            budget = min(budget, room)
     return Item(
         task=task.name, size=sizes[0], seed=plan.seed, index=0, input="", expected="",
-        instruction=prompt, template=0, heldout=plan.heldout,
-        answer_budget=budget or compile_budget(task),
+        instruction=prompt, template=0, heldout=plan.heldout, answer_budget=budget,
     )  # fmt: skip
 
 

@@ -463,7 +463,7 @@ class Runner:
             program = reassemble(record, limits)
         else:
             sizes = list(plan.task_sizes(task.name))
-            asked = compile_item(task, plan, sizes, model.prompt_options, model.compile_max_new_tokens)
+            asked = compile_item(task, plan, sizes, model)
             try:
                 model.prepare(task)
                 if (cell.system, cell.device, "compile") not in self.warmed:  # untimed, two tokens

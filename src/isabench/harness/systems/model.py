@@ -18,7 +18,8 @@ class ModelSystem(System):
     """A backend's model as a batched system. Options: batch_size (items per call; the backend
     decodes them as one batch or sends them as concurrent requests), max_new_tokens (the
     answer budget; default: the longest expected answer's bytes + 8), compile_max_new_tokens
-    (compile mode's budget for a program; default: the battery program's bytes), the prompt
+    (compile mode's budget for a program; default: the battery program's bytes, cut to the
+    room the context leaves), the prompt
     options of tasks.prompts.PromptOptions (few_shot, trace_steps, trace_k), and the backend's own."""
 
     kind = "model"
@@ -53,7 +54,8 @@ class ModelSystem(System):
         except BackendError as err:
             raise SystemUnavailable(f"{self.name}: {err}") from None
         info["max_new_tokens"] = self.max_new_tokens or "longest expected answer in bytes + 8"
-        info["compile_max_new_tokens"] = self.compile_max_new_tokens or "the battery program's bytes"
+        cut = "the battery program's bytes, cut to the context"
+        info["compile_max_new_tokens"] = self.compile_max_new_tokens or cut
         info["prompts"] = {**self.prompt_options.__dict__}
         return info
 
@@ -94,6 +96,11 @@ class ModelSystem(System):
                 )
             )
         return outcomes
+
+    def room(self, prompt: str) -> int | None:
+        """Tokens the context leaves for an answer to this prompt, or None where it is not known."""
+        context, counted = self.backend.context, self.backend.prompt_tokens(prompt)
+        return None if context is None or counted is None else context - counted
 
     def sync(self) -> None:
         if hasattr(self, "backend"):
