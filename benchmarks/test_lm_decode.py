@@ -10,12 +10,14 @@ thread count, and generate exactly NEW_TOKENS tokens per prompt: <eos> is switch
 prefill and NEW_TOKENS - 1 single-token steps).
 
 Run with `pytest benchmarks/test_lm_decode.py --benchmark-json=PATH`; `extra_info` carries the
-rate in generated tokens per second.
+rate in generated tokens per second (from the median of ROUNDS timed calls).
 """
 
 from __future__ import annotations
 
 import copy
+import statistics
+import time
 
 import pytest
 import torch
@@ -36,6 +38,7 @@ from isabench.tasks import TASKS  # noqa: E402
 
 NEW_TOKENS = 32
 BATCH_SIZES = [1, 64]
+ROUNDS = 9  # timed calls per case; the rate is taken from their median (a shared CPU is noisy)
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +103,7 @@ def record(benchmark, system: str, batch_size: int, tokens: list[list[int]]) -> 
     stats = benchmark.stats  # None under --benchmark-disable
     benchmark.extra_info.update(
         system=system, batch_size=batch_size, new_tokens=NEW_TOKENS,
-        tokens_per_s=batch_size * NEW_TOKENS / stats.stats.mean if stats else None,
+        tokens_per_s=batch_size * NEW_TOKENS / stats.stats.median if stats else None,
         threads=torch.get_num_threads(),
     )  # fmt: skip
 
@@ -110,21 +113,57 @@ def test_lm_builtin_decode(benchmark, model, prompts, no_eos, batch_size) -> Non
     runtime = Runtime(model, "cpu", "fp32")
     batch = prompts[:batch_size]
     builtin_decode(runtime, batch)  # warm-up
-    tokens = benchmark.pedantic(builtin_decode, args=(runtime, batch), rounds=3, iterations=1)
+    tokens = benchmark.pedantic(builtin_decode, args=(runtime, batch), rounds=ROUNDS, iterations=1)
     record(benchmark, "lm-builtin", batch_size, tokens)
+
+
+def hf_config(hf_model):
+    """transformers falls back to the model's <eos> when the generation config has none, so a
+    trained model would stop early; min_new_tokens keeps every row to exactly NEW_TOKENS (it
+    masks <eos> until then: a logits processor, not another forward pass)."""
+    config = copy.deepcopy(hf_model.generation_config)
+    config.update(pad_token_id=PAD, do_sample=False, max_new_tokens=NEW_TOKENS,
+                  min_new_tokens=NEW_TOKENS)  # fmt: skip
+    return config
 
 
 @pytest.mark.parametrize("batch_size", BATCH_SIZES)
 def test_transformers_decode(benchmark, hf_pair, prompts, batch_size) -> None:
     hf_model, tokenizer = hf_pair
-    config = copy.deepcopy(hf_model.generation_config)
-    # transformers falls back to the model's <eos> when the generation config has none, so a
-    # trained model would stop early; min_new_tokens keeps every row to exactly NEW_TOKENS (it
-    # masks <eos> until then: a logits processor, not another forward pass).
-    config.update(pad_token_id=PAD, do_sample=False, max_new_tokens=NEW_TOKENS,
-                  min_new_tokens=NEW_TOKENS)  # fmt: skip
     batch = prompts[:batch_size]
-    args = (hf_model, tokenizer, config, batch)
+    args = (hf_model, tokenizer, hf_config(hf_model), batch)
     hf_decode(*args)  # warm-up
-    tokens = benchmark.pedantic(hf_decode, args=args, rounds=3, iterations=1)
+    tokens = benchmark.pedantic(hf_decode, args=args, rounds=ROUNDS, iterations=1)
     record(benchmark, "transformers", batch_size, tokens)
+
+
+@pytest.mark.parametrize("batch_size", BATCH_SIZES)
+def test_speedup_interleaved(benchmark, model, hf_pair, prompts, no_eos, batch_size) -> None:
+    """Both systems in turns, ROUNDS times, so that a shared CPU's slow spells fall on both:
+    extra_info carries each side's median seconds and their ratio (the benchmark's own time
+    is one pair of calls)."""
+    runtime = Runtime(model, "cpu", "fp32")
+    hf_model, tokenizer = hf_pair
+    batch = prompts[:batch_size]
+    args = (hf_model, tokenizer, hf_config(hf_model), batch)
+    builtin_decode(runtime, batch)  # warm-up
+    hf_decode(*args)
+    seconds: dict[str, list[float]] = {"lm-builtin": [], "transformers": []}
+
+    calls = {"lm-builtin": lambda: builtin_decode(runtime, batch), "transformers": lambda: hf_decode(*args)}
+
+    def pair() -> None:
+        for name, call in calls.items():
+            start = time.perf_counter()
+            tokens = call()
+            seconds[name].append(time.perf_counter() - start)
+            assert all(len(row) == NEW_TOKENS for row in tokens)
+
+    benchmark.pedantic(pair, rounds=ROUNDS, iterations=1)
+    medians = {name: statistics.median(values) for name, values in seconds.items()}
+    benchmark.extra_info.update(
+        system="lm-builtin vs transformers", batch_size=batch_size, new_tokens=NEW_TOKENS,
+        median_s=medians, speedup=medians["transformers"] / medians["lm-builtin"],
+        tokens_per_s={name: batch_size * NEW_TOKENS / value for name, value in medians.items()},
+        threads=torch.get_num_threads(),
+    )  # fmt: skip

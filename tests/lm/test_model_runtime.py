@@ -51,6 +51,38 @@ def test_batched_decoding_equals_one_prompt_at_a_time() -> None:
         assert (many.tokens_in, many.tokens_out, many.flops) == (one.tokens_in, one.tokens_out, one.flops)
 
 
+def test_the_runtimes_fused_forward_equals_the_model() -> None:
+    """InferenceModel (fused q/k/v and gate/up, one RMSNorm call, rotary tables given) against
+    Transformer.forward: a padded prefill, then a step that reads the cache."""
+    from isabench.lm.infer import InferenceModel
+    from isabench.lm.model import causal_mask
+
+    model = random_model().eval()
+    fast = InferenceModel(model)
+    tokens = torch.randint(0, 250, (3, 12))
+    valid = torch.ones(3, 12, dtype=torch.bool)
+    valid[1, :5] = valid[2, :2] = False
+    positions = (valid.long().cumsum(1) - 1).clamp(min=0)
+
+    def caches():
+        shape = (3, SMALL.n_heads, 13, SMALL.head_dim)
+        return [[torch.zeros(shape), torch.zeros(shape), 0] for _ in range(SMALL.n_layers)]
+
+    with torch.no_grad():
+        mine, theirs = caches(), caches()
+        cos, sin = fast.rope(torch.cat([positions, positions[:, -1:] + 1], dim=1))
+        got = fast(tokens, cos[:, :12], sin[:, :12], causal_mask(valid), mine)
+        want = model(tokens, positions, causal_mask(valid), theirs)
+        assert torch.allclose(got, want, atol=1e-5, rtol=1e-5)
+        for cache in mine + theirs:
+            cache[2] = 12
+        step = torch.randint(0, 250, (3, 1))
+        mask = torch.cat([valid, torch.ones(3, 1, dtype=torch.bool)], dim=1)[:, None, None]
+        got = fast(step, cos[:, 12:], sin[:, 12:], mask, mine)
+        want = model(step, positions[:, -1:] + 1, mask, theirs)
+        assert torch.allclose(got, want, atol=1e-5, rtol=1e-5)
+
+
 def test_per_prompt_budgets_callback_and_a_long_batch_mate() -> None:
     """Budgets are per prompt and bounded by each prompt's own room in the context (not by the
     batch's longest prompt); on_token sees every token and can stop its prompt."""

@@ -45,18 +45,44 @@ def random_model(seed: int = 0) -> Transformer:
     return model
 
 
+class Intercepted:
+    """Stands in for a runtime's InferenceModel (`runtime.fast`): `before()` runs ahead of each
+    forward pass, everything else is the model's. `with Intercepted(runtime, before):`"""
+
+    def __init__(self, runtime: Runtime, before):
+        self.runtime, self.inner, self.before = runtime, runtime.fast, before
+        runtime.fast = self
+
+    def __call__(self, *args, **kwargs):
+        self.before()
+        return self.inner(*args, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self.inner, name)
+
+    def remove(self) -> None:
+        self.runtime.fast = self.inner
+
+    def __enter__(self) -> Intercepted:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
+
+
 class Gate:
-    """A forward pre-hook that holds the server's decode loop at its n-th forward pass until
-    `release()` (or `until()` holds), so a test can act while a decode call is in progress."""
+    """Holds the server's decode loop at its n-th forward pass (the runtime's InferenceModel
+    call) until `release()` (or `until()` holds), so a test can act while a decode call is in
+    progress."""
 
     def __init__(self, runtime: Runtime, at_call: int = 1, until=None, timeout: float = 10.0):
         self.at_call, self.until, self.timeout = at_call, until, timeout
         self.calls = 0
         self.event = threading.Event()
         self.released_in_time = None
-        self.handle = runtime.model.register_forward_pre_hook(self._hook)
+        self.intercepted = Intercepted(runtime, self._hook)
 
-    def _hook(self, module, args) -> None:
+    def _hook(self) -> None:
         self.calls += 1
         if self.calls != self.at_call:
             return
@@ -75,7 +101,7 @@ class Gate:
 
     def __exit__(self, *exc) -> None:
         self.release()
-        self.handle.remove()
+        self.intercepted.remove()
 
 
 @pytest.fixture(scope="module")
@@ -288,7 +314,7 @@ def test_stop_strings_and_max_tokens(server, client, reference) -> None:
 def test_a_client_that_leaves_mid_stream_stops_its_row(random_server) -> None:
     stats = random_server.batcher.stats
     before = stats["stopped_rows"]
-    slow = random_server.batcher.runtime.model.register_forward_hook(lambda *args: time.sleep(0.005))
+    slow = Intercepted(random_server.batcher.runtime, lambda: time.sleep(0.005))
     try:  # 200 tokens take a second at least: the row is still being decoded when the client leaves
         body = {"model": MODEL, "prompt": "Talk.", "max_tokens": 200, "stream": True}
         with httpx.stream("POST", random_server.base_url + "/completions", json=body, timeout=30) as response:

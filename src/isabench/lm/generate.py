@@ -14,11 +14,13 @@ from pathlib import Path
 
 import torch
 
+from .infer import InferenceModel
 from .model import Transformer, causal_mask, forward_flops
 from .tokenizer import EOS, PAD, decode_ids, encode_prompt
 
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 OnToken = Callable[[int, int], "bool | None"]  # (prompt index, token id) -> stop this prompt?
+PREFILL_ROWS = 8  # prompts prefilled together (rows sorted by length: little padding computed)
 
 
 class DeviceError(RuntimeError):
@@ -85,6 +87,7 @@ class Runtime:
             torch.set_num_threads(threads)
         self.threads = torch.get_num_threads()
         self.model = model.to(self.device, self.dtype).eval()
+        self.fast = InferenceModel(self.model)
         self.config = model.config
         self.param_bytes = sum(p.numel() * p.element_size() for p in self.model.parameters())
 
@@ -126,12 +129,16 @@ class Runtime:
     def _generate_batch(self, prompts: list, limits: list[int], on_token: OnToken | None) -> list[Generation]:
         config, device = self.config, self.device
         encoded = [encode_prompt(p) if isinstance(p, str) else list(p) for p in prompts]
-        lengths = [len(ids) for ids in encoded]
-        width = max(lengths)
         # Each row's positions start at its own first token, so each row may use what the context
         # leaves after its own prompt (the cache is sized for the batch: longest prompt + budget).
-        limits = [max(1, min(limit, config.max_seq_len - n))
-                  for limit, n in zip(limits, lengths, strict=True)]
+        limits = [max(1, min(limit, config.max_seq_len - len(ids)))
+                  for limit, ids in zip(limits, encoded, strict=True)]  # fmt: skip
+        # Rows run longest prompt first, so that the prefill can go in chunks of similar length
+        # (less padding computed); results come back in the caller's order.
+        order = sorted(range(len(encoded)), key=lambda row: -len(encoded[row]))
+        encoded, limits = [encoded[row] for row in order], [limits[row] for row in order]
+        lengths = [len(ids) for ids in encoded]
+        width = max(lengths)
         max_new_tokens = max(limits)
         batch = len(prompts)
         tokens = torch.full((batch, width), PAD, dtype=torch.long)
@@ -141,17 +148,36 @@ class Runtime:
         valid = tokens != PAD
         positions = (valid.long().cumsum(1) - 1).clamp(min=0)
         total = width + max_new_tokens
-        shape = (batch, config.n_heads, total, config.head_dim)
-        caches = [[torch.zeros(shape, dtype=self.dtype, device=device),
-                   torch.zeros(shape, dtype=self.dtype, device=device), 0]
-                  for _ in range(config.n_layers)]  # fmt: skip
+        shape = (config.n_layers, batch, config.n_heads, total, config.head_dim)  # per layer
+        # Only the slots left of each prefill chunk are never written; they are masked, but must
+        # hold numbers (0 x a masked score, not NaN), so they alone are zeroed.
+        keys_cache = torch.empty(shape, dtype=self.dtype, device=device)
+        values_cache = torch.empty(shape, dtype=self.dtype, device=device)
+        steps_ahead = torch.arange(1, max_new_tokens + 1, device=device)
+        cos, sin = self.fast.rope(torch.cat([positions, positions[:, -1:] + steps_ahead], dim=1))
 
         _sync(device)
         start = time.perf_counter()
-        logits = self.model(tokens, positions, causal_mask(valid), caches, last_only=True)
-        next_tokens = logits[:, -1].argmax(-1)
-        _sync(device)
-        ttft = time.perf_counter() - start
+        next_tokens = torch.empty(batch, dtype=torch.long, device=device)
+        ttft = [0.0] * batch
+        batch_flops = 0
+        for first in range(0, batch, PREFILL_ROWS):
+            rows = slice(first, first + PREFILL_ROWS)
+            w = lengths[first]  # the chunk's longest prompt: its rows are left-padded to w
+            chunk = (slice(first, first + PREFILL_ROWS), slice(width - w, width))
+            keys_cache[:, rows, :, : width - w] = 0
+            values_cache[:, rows, :, : width - w] = 0
+            caches = [[keys_cache[layer, rows, :, width - w :], values_cache[layer, rows, :, width - w :], 0]
+                      for layer in range(config.n_layers)]  # fmt: skip
+            mask = causal_mask(valid[chunk])
+            logits = self.fast(tokens[chunk], cos[chunk], sin[chunk], mask, caches, last_only=True)
+            next_tokens[rows] = logits[:, -1].argmax(-1)
+            _sync(device)
+            now = time.perf_counter() - start
+            for row in range(first, min(first + PREFILL_ROWS, batch)):
+                ttft[row] = now
+            batch_flops += forward_flops(config, w, w, 1) * (min(first + PREFILL_ROWS, batch) - first)
+        layer_caches = [[keys_cache[layer], values_cache[layer], 0] for layer in range(config.n_layers)]
 
         generated = [[] for _ in range(batch)]
         finished_at = [None] * batch
@@ -159,8 +185,8 @@ class Runtime:
         key_valid = torch.cat(
             [valid, torch.ones(batch, max_new_tokens, dtype=torch.bool, device=device)], dim=1
         )
-        last_positions = positions[:, -1]
-        batch_flops = forward_flops(config, width, width, 1) * batch
+        if device.type == "cpu":  # additive: InferenceModel's two-product attention
+            key_valid = torch.zeros(key_valid.shape, dtype=self.dtype).masked_fill(~key_valid, float("-inf"))
         step = 0
         while True:
             host_tokens = next_tokens.tolist()  # the one host sync per step: who has finished?
@@ -168,42 +194,43 @@ class Runtime:
             for row, token in enumerate(host_tokens):
                 if finished_at[row] is None:
                     generated[row].append(token)
-                    if on_token is not None and on_token(row, token):
+                    if on_token is not None and on_token(order[row], token):
                         asked_to_stop[row] = True
                     if token == EOS or len(generated[row]) == limits[row] or asked_to_stop[row]:
                         finished_at[row] = now
             if all(t is not None for t in finished_at):
                 break
-            keys = width + step + 1
-            for cache in caches:
-                cache[2] = width + step
-            last_positions = last_positions + 1
-            mask = key_valid[:, None, None, :keys]
-            logits = self.model(next_tokens[:, None], last_positions[:, None], mask, caches)
+            at = width + step  # the new token's cache position
+            for cache in layer_caches:
+                cache[2] = at
+            mask = key_valid[:, None, None, : at + 1]
+            here = slice(at, at + 1)
+            logits = self.fast(next_tokens[:, None], cos[:, here], sin[:, here], mask, layer_caches)
             next_tokens = logits[:, -1].argmax(-1)
-            batch_flops += forward_flops(config, 1, keys, 1) * batch
+            batch_flops += forward_flops(config, 1, at + 1, 1) * batch
             step += 1
         _sync(device)
         batch_latency = time.perf_counter() - start
 
-        batch_record = {"batch_size": batch, "latency_s": batch_latency, "ttft_s": ttft,
+        batch_record = {"batch_size": batch, "latency_s": batch_latency, "ttft_s": max(ttft),
                         "flops": batch_flops, "decode_steps": step + 1,
+                        "prefill_chunks": -(-batch // PREFILL_ROWS),
                         "kv_cache_bytes": self.kv_bytes(width + step + 1) * batch}  # fmt: skip
-        results = []
+        results: list[Generation | None] = [None] * batch
         for row in range(batch):
             out = generated[row]
             n_in = lengths[row]
             flops = forward_flops(config, n_in, n_in, 1) + sum(
                 forward_flops(config, 1, n_in + j, 1) for j in range(1, len(out))
             )
-            results.append(Generation(
+            results[order[row]] = Generation(
                 text=decode_ids(out), tokens=out, tokens_in=n_in, tokens_out=len(out),
-                ttft_s=ttft, latency_s=finished_at[row], flops=flops,
+                ttft_s=ttft[row], latency_s=finished_at[row], flops=flops,
                 kv_cache_bytes=self.kv_bytes(n_in + len(out) - 1), param_bytes=self.param_bytes,
                 stopped=("eos" if out and out[-1] == EOS
                          else "stop" if asked_to_stop[row] else "max_new_tokens"),
                 batch=batch_record,
-            ))  # fmt: skip
+            )  # fmt: skip
         return results
 
 
