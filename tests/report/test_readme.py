@@ -6,6 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from isabench.report.readme import (
+    DECODE_END,
+    DECODE_JSON,
+    DECODE_START,
     END,
     FUZZ_END,
     FUZZ_JSON,
@@ -22,6 +25,7 @@ from isabench.report.readme import (
     START,
     current_block,
     render_block,
+    render_decode,
     render_fuzz,
     render_prompts,
     render_serve,
@@ -66,3 +70,11 @@ def test_readme_prompt_examples_are_the_prompts_a_run_builds(monkeypatch) -> Non
     block = current_block(start=PROMPTS_START, end=PROMPTS_END)
     assert block == render_prompts(), "run: python3 -m isabench.report.readme"
     assert block.count("````text") == 4 and "more lines of parity.s" in block
+
+
+def test_readme_decode_block_matches_the_committed_benchmark(monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    assert (ROOT / DECODE_JSON).exists()
+    block = current_block(start=DECODE_START, end=DECODE_END)
+    assert block == render_decode(), "run: python3 -m isabench.report.readme"
+    assert "in turns" in block and "batch 64" in block

@@ -251,6 +251,49 @@ def render_fuzz(path: Path = FUZZ_JSON) -> str:
     return "\n".join(lines)
 
 
+DECODE_START, DECODE_END = "<!-- decode-speed:start -->", "<!-- decode-speed:end -->"
+DECODE_JSON = Path("results") / "benchmarks" / "lm-decode-cpu.json"
+
+
+def render_decode(path: Path = DECODE_JSON) -> str:
+    """The decode-speed tables from one pytest-benchmark run of benchmarks/test_lm_decode.py."""
+    import json
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    commit = data.get("commit_info", {})
+    cpu = data["machine_info"].get("cpu", {})
+    alone: dict[tuple[str, int], float] = {}
+    paired: dict[int, dict] = {}
+    for bench in data["benchmarks"]:
+        extra = bench["extra_info"]
+        if "speedup" in extra:
+            paired[extra["batch_size"]] = extra
+        else:
+            alone[(extra["system"], extra["batch_size"])] = extra["tokens_per_s"]
+    sizes = sorted({size for _, size in alone} | set(paired))
+    threads = {b["extra_info"]["threads"] for b in data["benchmarks"]}
+    lines = [
+        DECODE_START,
+        f"`{path}`, on {cpu.get('brand_raw', '?')} ({cpu.get('count', '?')} cores), {data['datetime'][:10]}, "
+        f"commit `{commit.get('id', '?')[:12]}`, {', '.join(map(str, sorted(threads)))} torch threads for "
+        "both; "
+        "generated tokens per second, from the median of each case's timed calls:",
+        "",
+        "| system | " + " | ".join(f"batch {size}" for size in sizes) + " |",
+        "|---|" + "---:|" * len(sizes),
+    ]
+    for system in ("lm-builtin", "transformers"):
+        cells = [f"{alone[(system, size)]:,.0f}" if (system, size) in alone else "–" for size in sizes]
+        lines.append(f"| {system} (alone) | " + " | ".join(cells) + " |")
+    for system in ("lm-builtin", "transformers"):
+        cells = [f"{paired[size]['tokens_per_s'][system]:,.0f}" if size in paired else "–" for size in sizes]
+        lines.append(f"| {system} (in turns with the other) | " + " | ".join(cells) + " |")
+    speedups = [f"{paired[size]['speedup']:.2f}×" if size in paired else "–" for size in sizes]
+    lines.append("| **lm-builtin / transformers, in turns** (target ≥ 2×) | " + " | ".join(speedups) + " |")
+    lines.append(DECODE_END)
+    return "\n".join(lines)
+
+
 PROMPTS_START, PROMPTS_END = "<!-- mode-prompts:start -->", "<!-- mode-prompts:end -->"
 PROMPT_TASK, PROMPT_SIZE, PROGRAM_LINES = "parity", 4, 6
 
@@ -298,6 +341,7 @@ BLOCKS = {
     (SERVE_START, SERVE_END): render_serve,
     (FUZZ_START, FUZZ_END): render_fuzz,
     (PROMPTS_START, PROMPTS_END): render_prompts,
+    (DECODE_START, DECODE_END): render_decode,
 }
 
 
