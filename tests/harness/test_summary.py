@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from isabench.harness.summary import cell_row, percentile, summarize, wilson
+from isabench.harness.summary import cell_row, largest_size_at, percentile, summarize, wilson
 
 
 @pytest.mark.parametrize(
@@ -87,3 +87,18 @@ def test_energy_counts_only_when_every_item_has_it() -> None:
     assert (
         cell_row([record("m", True, 1, 1, energy=2.0), record("m", True, 1, 1)])["cost_per_correct_j"] is None
     )
+
+
+@pytest.mark.parametrize(
+    ("accuracy", "threshold", "largest"),
+    [
+        ({1: 1.0, 2: 0.97, 4: 0.96, 8: 0.4}, 0.95, 4),
+        ({1: 1.0, 2: 0.97, 4: 0.96, 8: 0.4}, 0.50, 4),
+        ({1: 1.0, 2: 0.97, 4: 0.96, 8: 0.4}, 0.30, 8),
+        ({1: 0.9, 2: 1.0}, 0.95, None),  # the smallest is below: not even there
+        ({4: 1.0, 2: 0.5, 1: 1.0}, 0.95, 1),  # sizes in any order; a dip ends it
+        ({}, 0.5, None),
+    ],
+)
+def test_largest_size_at_which_accuracy_stays(accuracy: dict, threshold: float, largest) -> None:
+    assert largest_size_at(accuracy, threshold) == largest

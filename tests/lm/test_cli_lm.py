@@ -77,6 +77,12 @@ def test_eval_writes_the_table(tiny_checkpoint: Path, tmp_path: Path) -> None:
     rows = json.loads(out.read_text())["rows"]
     assert [r["task"] for r in rows] == ["parity", "vowels"]
     assert all(0.0 <= r["trained"] <= 1.0 for r in rows)
+    for row in rows:  # per size, trained and beyond; pooled values are their means (2 items each)
+        by_size = {int(k): v for k, v in row["by_size"].items()}
+        assert sorted(by_size) == row["trained_sizes"] + row["beyond_sizes"]
+        trained = [by_size[s] for s in row["trained_sizes"]]
+        assert row["trained"] == pytest.approx(sum(trained) / len(trained))
+    assert "stays ≥ 95 % up to size" in done.stdout
 
 
 @pytest.mark.parametrize(("args", "words"), [

@@ -10,6 +10,9 @@ from isabench.report.readme import (
     DECODE_JSON,
     DECODE_START,
     END,
+    EVAL_END,
+    EVAL_JSON,
+    EVAL_START,
     FUZZ_END,
     FUZZ_JSON,
     FUZZ_START,
@@ -26,6 +29,7 @@ from isabench.report.readme import (
     current_block,
     render_block,
     render_decode,
+    render_eval,
     render_fuzz,
     render_prompts,
     render_serve,
@@ -78,3 +82,11 @@ def test_readme_decode_block_matches_the_committed_benchmark(monkeypatch) -> Non
     block = current_block(start=DECODE_START, end=DECODE_END)
     assert block == render_decode(), "run: python3 -m isabench.report.readme"
     assert "in turns" in block and "batch 64" in block
+
+
+def test_readme_model_table_is_the_shipped_evaluation(monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    assert (ROOT / EVAL_JSON).exists()
+    block = current_block(start=EVAL_START, end=EVAL_END)
+    assert block == render_eval(), "run: python3 -m isabench.report.readme"
+    assert "stays ≥ 95 % up to size" in block and "| `uppercase` | 1, 2, 4 | 100.0% |" in block

@@ -76,7 +76,7 @@ def test_every_table_and_plot_is_written(report: dict) -> None:
     for plot in report["plots"].values():
         assert plot["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert b"<svg" in plot["svg"].read_bytes()[:2000]
-    assert {p.name for p in (out / "tables").iterdir()} == {"by_size.csv", "headline.csv"}
+    assert {p.name for p in (out / "tables").iterdir()} == {"by_size.csv", "headline.csv", "length.csv"}
     markdown = report["report_md"].read_text()
     for name in report["plots"]:
         assert f"(plots/{name}.png)" in markdown
@@ -100,6 +100,27 @@ def test_tables_are_computed_from_the_records(report: dict, run_dir: Path) -> No
     headline = list(csv.DictReader((report["report_md"].parent / "tables" / "headline.csv").open()))
     # the model was trained on the first three default sizes: add 1,2,4; fib 2,4,8
     assert {(r["task"], r["size"]) for r in headline} == {("add", "4"), ("uppercase", "4"), ("fib", "8")}
+
+
+def test_length_generalisation_is_computed_from_the_rows(report: dict) -> None:
+    tables = report["report_md"].parent / "tables"
+    by_size = list(csv.DictReader((tables / "by_size.csv").open()))
+    lengths = list(csv.DictReader((tables / "length.csv").open()))
+    assert {r["task"] for r in lengths} == {"add", "uppercase", "fib"} and {r["system"] for r in lengths} == {
+        "lm-builtin"
+    }
+    for row in lengths:
+        accuracy = {int(r["size"]): float(r["accuracy"]) for r in by_size
+                    if (r["system"], r["task"]) == ("lm-builtin", row["task"])}  # fmt: skip
+        for column, threshold in (("stays_95_up_to", 0.95), ("stays_50_up_to", 0.50)):
+            expected = None
+            for size in sorted(accuracy):
+                if accuracy[size] < threshold:
+                    break
+                expected = size
+            assert row[column] == ("" if expected is None else str(expected))
+        assert row["max_trained_size"] == {"add": "4", "uppercase": "4", "fib": "8"}[row["task"]]
+    assert "## Length generalisation" in report["report_md"].read_text()
 
 
 def test_headline_words_come_from_the_rows(report: dict, run_dir: Path) -> None:

@@ -145,6 +145,7 @@ def test_the_mode_tables_are_written_as_csv(rich) -> None:
     assert {p.name for p in tables.iterdir()} == {
         "by_size.csv",
         "headline.csv",
+        "length.csv",
         "modes.csv",
         "compile_amortised.csv",
     }
@@ -184,7 +185,9 @@ def test_a_direct_only_report_has_no_modes_section(tmp_path: Path, fewer_plots) 
     assert not has_modes(load([folder]))
     for path in (report["report_md"], report["report_html"]):
         assert "Modes" not in path.read_text() and "compile" not in path.read_text()
-    assert {p.name for p in (tmp_path / "report" / "tables").iterdir()} == {"by_size.csv", "headline.csv"}
+    assert {p.name for p in (tmp_path / "report" / "tables").iterdir()} == {
+        "by_size.csv", "headline.csv", "length.csv"
+    }
     assert "compile_amortised" not in report["plots"]
     # records from before modes existed (no mode field) read as direct answers: the same report
     old = [{k: v for k, v in r.items() if k != "mode"} for r in records]

@@ -77,6 +77,17 @@ def wilson(correct: int, n: int, z: float = Z95) -> tuple[float, float]:
     return low, high
 
 
+def largest_size_at(accuracy_by_size: dict[int, float], threshold: float) -> int | None:
+    """Length generalisation: the largest size up to which accuracy stays at `threshold` or
+    more (every measured size from the smallest up to it); None when the smallest is below."""
+    largest = None
+    for size in sorted(accuracy_by_size):
+        if accuracy_by_size[size] < threshold:
+            break
+        largest = size
+    return largest
+
+
 def percentile(values: list[float], q: float) -> float | None:
     """Linear-interpolated percentile (numpy's default method); None for no values."""
     if not values:

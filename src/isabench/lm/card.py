@@ -70,7 +70,10 @@ through `scaled_dot_product_attention`, untied embeddings; byte-level tokenizer 
 training, greedy decoding on {result['device']} ({result['dtype']}). "Trained templates":
 the default-sweep sizes inside the training range, training templates. "Held-out
 templates": the same sizes, the two templates never trained on. "Beyond": the default-sweep
-sizes past the training range (answers longer than the context are cut, and wrong).
+sizes past the training range (answers longer than the context are cut, and wrong). "Stays
+≥ 95 % (50 %) up to size": length generalisation, the largest default size up to which exact
+match with trained templates is at least 95 % (50 %) at every size from the smallest ("–":
+not even at the smallest).
 
 {markdown(rows)}
 Mean exact match: {mean['trained']:.1%} at trained sizes, {mean['heldout_templates']:.1%} with

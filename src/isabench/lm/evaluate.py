@@ -3,7 +3,7 @@ held-out templates, and at sizes beyond training."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..tasks import Item, Task
 from .data import DataConfig
@@ -23,9 +23,14 @@ def score_items(runtime: Runtime, task: Task, items: list[Item], batch_size: int
     """Fraction of items answered exactly (after normalize_answer)."""
     if not items:
         return float("nan")
+    return sum(right_items(runtime, task, items, batch_size)) / len(items)
+
+
+def right_items(runtime: Runtime, task: Task, items: list[Item], batch_size: int = 64) -> list[bool]:
+    """Whether each item was answered exactly (after normalize_answer)."""
     answers = runtime.generate([it.instruction for it in items], max_answer_tokens(items),
                                batch_size)  # fmt: skip
-    return sum(task.score(a.text, it) for a, it in zip(answers, items, strict=True)) / len(items)
+    return [task.score(a.text, it) for a, it in zip(answers, items, strict=True)]
 
 
 def cell_items(task: Task, sizes: list[int], per_size: int, heldout: bool) -> list[Item]:
@@ -54,9 +59,20 @@ class EvalRow:
     heldout_templates: float  # trained sizes, held-out templates
     beyond: float  # sizes past training, trained templates
     items_per_cell: int
+    # trained templates, per size (trained and beyond): where length generalisation ends
+    by_size: dict[int, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.by_size = {int(size): value for size, value in self.by_size.items()}  # JSON keys are text
+
+    def largest_size(self, threshold: float) -> int | None:
+        """The largest size up to which exact match stays at `threshold` or more."""
+        from ..harness.summary import largest_size_at
+
+        return largest_size_at(self.by_size, threshold)
 
     def as_dict(self) -> dict:
-        return self.__dict__.copy()
+        return {**self.__dict__, "by_size": {str(k): v for k, v in self.by_size.items()}}
 
 
 def evaluate(runtime: Runtime, data: DataConfig, per_size: int = 20, progress=None) -> list[EvalRow]:
@@ -64,12 +80,20 @@ def evaluate(runtime: Runtime, data: DataConfig, per_size: int = 20, progress=No
     rows = []
     for task in data.task_list():
         trained, beyond = data.trained_sizes(task), data.beyond_sizes(task)
+        items = cell_items(task, trained + beyond, per_size, False)
+        right = right_items(runtime, task, items)
+        by_size = {size: sum(r for r, it in zip(right, items, strict=True) if it.size == size) / per_size
+                   for size in trained + beyond}  # fmt: skip
+
+        def pooled(sizes: list[int], items=items, right=right) -> float:
+            chosen = [r for r, it in zip(right, items, strict=True) if it.size in sizes]
+            return sum(chosen) / len(chosen) if chosen else float("nan")
+
         row = EvalRow(
             task=task.name, trained_sizes=trained, beyond_sizes=beyond,
-            trained=score_items(runtime, task, cell_items(task, trained, per_size, False)),
+            trained=pooled(trained),
             heldout_templates=score_items(runtime, task, cell_items(task, trained, per_size, True)),
-            beyond=score_items(runtime, task, cell_items(task, beyond, per_size, False)),
-            items_per_cell=per_size,
+            beyond=pooled(beyond), items_per_cell=per_size, by_size=by_size,
         )  # fmt: skip
         rows.append(row)
         if progress is not None:
@@ -81,17 +105,25 @@ def markdown(rows: list[EvalRow]) -> str:
     """The per-task table as Markdown, with a mean row."""
     lines = [
         "| task | trained sizes | exact match, trained templates | held-out templates | "
-        "sizes beyond training | exact match beyond |",
-        "|---|---|---:|---:|---|---:|",
+        "sizes beyond training | exact match beyond | stays ≥ 95 % up to size | stays ≥ 50 % up to size |",
+        "|---|---|---:|---:|---|---:|---:|---:|",
     ]
+
+    def largest(row: EvalRow, threshold: float) -> str:
+        if not row.by_size:
+            return "not measured"
+        size = row.largest_size(threshold)
+        return "–" if size is None else str(size)
+
     for r in rows:
         lines.append(
             f"| `{r.task}` | {', '.join(map(str, r.trained_sizes))} | {r.trained:.1%} | "
-            f"{r.heldout_templates:.1%} | {', '.join(map(str, r.beyond_sizes))} | {r.beyond:.1%} |"
+            f"{r.heldout_templates:.1%} | {', '.join(map(str, r.beyond_sizes))} | {r.beyond:.1%} | "
+            f"{largest(r, 0.95)} | {largest(r, 0.50)} |"
         )
     n = len(rows)
     lines.append(
         f"| **mean** | | {sum(r.trained for r in rows) / n:.1%} | "
-        f"{sum(r.heldout_templates for r in rows) / n:.1%} | | {sum(r.beyond for r in rows) / n:.1%} |"
+        f"{sum(r.heldout_templates for r in rows) / n:.1%} | | {sum(r.beyond for r in rows) / n:.1%} | | |"
     )
     return "\n".join(lines) + "\n"

@@ -14,6 +14,7 @@ from .modes import MODE_PLOTS, has_modes, html_section, markdown_section, write_
 from .plots import write_plots
 from .tables import (
     HEADLINE_HEADER,
+    LENGTH_HEADER,
     fmt_interval,
     fmt_number,
     fmt_pct,
@@ -21,6 +22,8 @@ from .tables import (
     fmt_seconds,
     headline_cells,
     headline_rows,
+    length_cells,
+    length_rows,
     markdown_table,
     write_tables,
 )
@@ -125,6 +128,12 @@ def provenance(data: ReportData) -> list[str]:
     return lines
 
 
+LENGTH_NOTE = (
+    "For each model and task, the largest size up to which its accuracy stays at 95 % and at 50 % at every "
+    "size run from the smallest (– where even the smallest is below), beside the largest size it was trained "
+    "on; the accuracy-against-size plot marks that boundary."
+)
+
 READING = [
     "Accuracy is exact match of the printed line (surrounding whitespace ignored); the bars are Wilson 95 % "
     "intervals, wide when a cell has few items.",
@@ -181,6 +190,11 @@ def _markdown(data: ReportData, words: list[str], rows: list[dict], plots: dict,
             + ", ".join(f"[{name}](tables/{path.name})" for name, path in tables.items())
             + ".\n"
         )
+    lengths = length_rows(data)
+    if lengths:
+        parts.append("## Length generalisation\n")
+        parts.append(LENGTH_NOTE + "\n")
+        parts.append(markdown_table(LENGTH_HEADER, [length_cells(r) for r in lengths]))
     general = {name: plot for name, plot in plots.items() if name not in MODE_PLOTS}
     if general:
         parts.append("## Plots\n")
@@ -248,6 +262,10 @@ def _html(data: ReportData, words: list[str], rows: list[dict], plots: dict) -> 
     if rows:
         parts.append("<h2>Headline table (each task at its reference size)</h2>")
         parts.append(_table_html(HEADLINE_HEADER, [headline_cells(r) for r in rows]))
+    lengths = length_rows(data)
+    if lengths:
+        parts.append(f"<h2>Length generalisation</h2><p>{_inline(LENGTH_NOTE)}</p>")
+        parts.append(_table_html(LENGTH_HEADER, [length_cells(r) for r in lengths]))
     for name, plot in plots.items():
         if name not in MODE_PLOTS:
             parts.append(_figure(name, plot))

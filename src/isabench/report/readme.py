@@ -294,6 +294,40 @@ def render_decode(path: Path = DECODE_JSON) -> str:
     return "\n".join(lines)
 
 
+EVAL_START, EVAL_END = "<!-- builtin-eval:start -->", "<!-- builtin-eval:end -->"
+EVAL_JSON = Path("src") / "isabench" / "lm" / "default" / "eval.json"
+
+
+def render_eval(path: Path = EVAL_JSON) -> str:
+    """The shipped model's per-task table and its standing against the targets, from the
+    `isabench lm eval --out` file shipped beside it."""
+    import json
+
+    from ..lm.evaluate import EvalRow, markdown
+
+    result = json.loads(path.read_text(encoding="utf-8"))
+    rows = [EvalRow(**row) for row in result["rows"]]
+    n = len(rows)
+    mean = {key: sum(getattr(r, key) for r in rows) / n for key in ("trained", "heldout_templates", "beyond")}
+    at_95 = [r.task for r in rows if r.trained >= 0.95]
+    at_80 = [r for r in rows if r.trained >= 0.80]
+    return "\n".join([
+        EVAL_START,
+        f"`{path}` ({result['items_per_cell']} items per size and cell, greedy, {result['device']}, "
+        f"{result['dtype']}):",
+        "",
+        markdown(rows).rstrip("\n"),
+        "",
+        "**Against the targets** (≥ 95 % at trained sizes on 16 of 22 tasks, ≥ 80 % on every task, held-out "
+        f"templates within 10 points): {len(at_95)} of {n} tasks reach 95 % "
+        f"({', '.join(f'`{t}`' for t in at_95) or 'none'}) and {len(at_80)} reach 80 %; the held-out "
+        f"templates are {(mean['trained'] - mean['heldout_templates']) * 100:.0f} points lower "
+        f"({mean['heldout_templates']:.1%} against {mean['trained']:.1%}); beyond the training sizes it is "
+        f"right {mean['beyond']:.1%} of the time.",
+        EVAL_END,
+    ])  # fmt: skip
+
+
 PROMPTS_START, PROMPTS_END = "<!-- mode-prompts:start -->", "<!-- mode-prompts:end -->"
 PROMPT_TASK, PROMPT_SIZE, PROGRAM_LINES = "parity", 4, 6
 
@@ -342,6 +376,7 @@ BLOCKS = {
     (FUZZ_START, FUZZ_END): render_fuzz,
     (PROMPTS_START, PROMPTS_END): render_prompts,
     (DECODE_START, DECODE_END): render_decode,
+    (EVAL_START, EVAL_END): render_eval,
 }
 
 

@@ -45,12 +45,55 @@ def headline_rows(data: ReportData) -> list[dict]:
     return rows
 
 
+LENGTH_COLUMNS = ("system", "device", "task", "sizes", "max_trained_size", "stays_95_up_to", "stays_50_up_to",
+                  "largest_size_run")  # fmt: skip
+LENGTH_HEADER = ("system", "task", "sizes run", "trained up to", "stays ≥ 95 % up to", "stays ≥ 50 % up to")
+
+
+def length_rows(data: ReportData) -> list[dict]:
+    """Length generalisation of each model (direct answers): per task, the largest size up to
+    which its accuracy stays at 95 % and at 50 % (every size run from the smallest up to it),
+    beside the largest size it was trained on where its manifest says."""
+    from ..harness.summary import largest_size_at
+
+    out = []
+    for system, device in data.systems():
+        if data.kind(system) != "model":
+            continue
+        for task in data.tasks():
+            cells = {r["size"]: r["accuracy"] for r in data.rows
+                     if (r["system"], r["device"], r["task"]) == (system, device, task)}  # fmt: skip
+            if not cells:
+                continue
+            out.append({
+                "system": system, "device": device, "task": task,
+                "sizes": " ".join(map(str, sorted(cells))),
+                "max_trained_size": data.max_trained.get(system, {}).get(task),
+                "stays_95_up_to": largest_size_at(cells, 0.95),
+                "stays_50_up_to": largest_size_at(cells, 0.50),
+                "largest_size_run": max(cells),
+            })  # fmt: skip
+    return out
+
+
+def length_cells(row: dict) -> list[str]:
+    def size(value) -> str:
+        return "–" if value is None else str(value)
+
+    return [f"{row['system']} ({row['device']})", row["task"], row["sizes"], size(row["max_trained_size"]),
+            size(row["stays_95_up_to"]), size(row["stays_50_up_to"])]  # fmt: skip
+
+
 def write_tables(data: ReportData, folder: Path) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
-    return {
+    tables = {
         "by_size": write_csv(folder / "by_size.csv", data.rows, COLUMNS),
         "headline": write_csv(folder / "headline.csv", headline_rows(data), HEADLINE_COLUMNS),
     }
+    lengths = length_rows(data)
+    if lengths:
+        tables["length"] = write_csv(folder / "length.csv", lengths, LENGTH_COLUMNS)
+    return tables
 
 
 # -- human formatting ---------------------------------------------------------------------------
