@@ -94,6 +94,7 @@ def test_a_run_writes_manifest_records_and_summary(tmp_path: Path) -> None:
     model = [r for r in records if r["system"] == "lm-builtin"]
     assert all(r["correct"] and r["ops_unit"] == "insn" and r["ops"] > 0 for r in machine)
     assert {r["mode"] for r in machine} == {None} and {r["mode"] for r in model} == {"direct"}
+    assert not (run_dir / "compile.jsonl").exists()  # no compile mode, no compile records
     assert all(
         r["arch_bytes"] == r["arch_detail"]["program_bytes"] + r["arch_detail"]["written_bytes"]
         for r in machine

@@ -234,13 +234,17 @@ def _set_aside(path: Path, superseded: Path) -> int:
 class RecordWriter:
     """Appends records to records.jsonl (or `name`), one line each, flushed before the next item starts."""
 
-    def __init__(self, run_dir: str | Path, name: str = RECORDS):
+    def __init__(self, run_dir: str | Path, name: str = RECORDS, lazy: bool = False):
         self.path = Path(run_dir) / name
-        self.handle = open(self.path, "a", encoding="utf-8")
+        # lazy: the file is made at the first record, so a run without any has none
+        self.handle = None if lazy else open(self.path, "a", encoding="utf-8")
 
     def write(self, record: dict) -> None:
+        if self.handle is None:
+            self.handle = open(self.path, "a", encoding="utf-8")
         self.handle.write(json.dumps(record, separators=(",", ":")) + "\n")
         self.handle.flush()
 
     def close(self) -> None:
-        self.handle.close()
+        if self.handle is not None:
+            self.handle.close()

@@ -308,7 +308,7 @@ class Runner:
         )
 
         writer = RecordWriter(self.run_dir)
-        self.compile_writer = RecordWriter(self.run_dir, COMPILES)
+        self.compile_writer = RecordWriter(self.run_dir, COMPILES, lazy=True)
         systems: dict[tuple[str, str], System] = {}
         status = "complete"
         try:
