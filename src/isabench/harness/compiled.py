@@ -135,8 +135,10 @@ def reassemble(record: dict, limits):
 
 
 def item_error(record: dict) -> dict:
-    """What an item of a failed compile says: the compile's error, marked as such."""
-    error = dict(record["error"])
+    """What an item of a failed compile says: the compile's error, marked as such (a recorded
+    program that no longer assembles, after a change of the assembler, says that)."""
+    stale = {"kind": "assemble", "message": "the recorded program no longer assembles"}
+    error = dict(record.get("error") or stale)
     error["message"] = f"compile failed: {error.get('message', '')}"
     return error
 
