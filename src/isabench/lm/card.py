@@ -84,7 +84,7 @@ training sizes. {at_95} of {n} tasks reach 95 % at trained sizes and {at_80} rea
 
 A measured language-model side for isabench's comparisons, small enough to ship and to run
 on a CPU. It knows nothing but the battery, and it is far from perfect on it: the table
-above is what 30 minutes of training on a 2-core CPU bought.
+above is what {training.get('train_seconds', 0) / 60:.0f} minutes of training on {hw.get('cpu_count')} CPUs bought.
 """
     path = Path(out) if out else checkpoint / "MODEL_CARD.md"
     path.write_text(text)
