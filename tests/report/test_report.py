@@ -26,8 +26,17 @@ PLAN = {
     "systems": ["rv-ref", "lm-builtin"],
     "tasks": ["add", "uppercase", "fib"],
     "items": 4,
-    "sizes": {"add": [2, 4, 8], "uppercase": [2, 4, 8], "fib": [4, 8, 16]},
+    "sizes": {"add": [4, 8, 16], "uppercase": [4, 8, 16], "fib": [8, 16, 32]},
 }
+
+
+def trained_up_to(task: str) -> int:
+    """The largest size the shipped model was trained on (each plan task has one size past it)."""
+    from isabench.lm.data import DataConfig
+    from isabench.lm.paths import DEFAULT_CHECKPOINT
+    from isabench.tasks import get_task
+
+    return DataConfig.of_checkpoint(DEFAULT_CHECKPOINT).max_trained_size(get_task(task))
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +89,8 @@ def test_every_table_and_plot_is_written(report: dict) -> None:
     markdown = report["report_md"].read_text()
     for name in report["plots"]:
         assert f"(plots/{name}.png)" in markdown
-    assert "## Headline table" in markdown and "| add | 4 | lm-builtin (cpu) |" in markdown
+    assert "## Headline table" in markdown
+    assert f"| add | {trained_up_to('add')} | lm-builtin (cpu) |" in markdown
 
 
 def test_tables_are_computed_from_the_records(report: dict, run_dir: Path) -> None:
@@ -98,8 +108,8 @@ def test_tables_are_computed_from_the_records(report: dict, run_dir: Path) -> No
         ops = [r["ops"] for r in cell]
         assert float(row["ops_mean"]) == pytest.approx(sum(ops) / len(ops), rel=1e-5)
     headline = list(csv.DictReader((report["report_md"].parent / "tables" / "headline.csv").open()))
-    # the model was trained on the first three default sizes: add 1,2,4; fib 2,4,8
-    assert {(r["task"], r["size"]) for r in headline} == {("add", "4"), ("uppercase", "4"), ("fib", "8")}
+    # the reference size: the largest size run that the model was trained on
+    assert {(r["task"], r["size"]) for r in headline} == {(t, str(trained_up_to(t))) for t in PLAN["tasks"]}
 
 
 def test_length_generalisation_is_computed_from_the_rows(report: dict) -> None:
@@ -119,7 +129,7 @@ def test_length_generalisation_is_computed_from_the_rows(report: dict) -> None:
                     break
                 expected = size
             assert row[column] == ("" if expected is None else str(expected))
-        assert row["max_trained_size"] == {"add": "4", "uppercase": "4", "fib": "8"}[row["task"]]
+        assert row["max_trained_size"] == str(trained_up_to(row["task"]))
     assert "## Length generalisation" in report["report_md"].read_text()
 
 
@@ -127,11 +137,11 @@ def test_headline_words_come_from_the_rows(report: dict, run_dir: Path) -> None:
     data = load([run_dir])
     row = data.row("lm-builtin", "cpu", "add", reference_size(data, "add"))
     words = " ".join(report["headline"])
-    assert words.startswith("On `add` at size 4")
+    assert words.startswith(f"On `add` at size {trained_up_to('add')}")
     assert f"spent {fmt_ratio(row['ratio_ops'])} the compute of the RISC-V program" in words
     assert "beyond its training sizes its accuracy" in words
     html = report["report_html"].read_text()
-    assert "On <code>add</code> at size 4" in html
+    assert f"On <code>add</code> at size {trained_up_to('add')}" in html
 
 
 def test_a_changed_record_changes_the_report(run_dir: Path, tmp_path: Path) -> None:
