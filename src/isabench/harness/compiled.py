@@ -36,9 +36,6 @@ class CompiledSystem(RvFastSystem):
     def prepare(self, task: Task) -> None:
         self.programs[task.name] = self.program
 
-    def sync(self) -> None:
-        return None  # the machine runs on the CPU
-
 
 def compile_item(task: Task, plan, sizes: list[int], model) -> Item:
     """The one request a model gets to write the task's program (examples at the first size).

@@ -139,6 +139,10 @@ _NUMBERS = ("latency_s", "cpu_time_s", "ops", "tokens_in", "tokens_out", "ttft_s
             "arch_bytes", "peak_rss_bytes", "peak_device_bytes", "energy_j", "batch_size")  # fmt: skip
 
 
+def _number_or_null(value) -> bool:
+    return value is None or (not isinstance(value, bool) and isinstance(value, int | float))
+
+
 def record_problem(record) -> str | None:
     """Why a parsed line is not a usable record (None when it is): the key fields with their
     types, and the measured fields the summary adds up, numbers or null."""
@@ -153,9 +157,8 @@ def record_problem(record) -> str | None:
     if not isinstance(record.get("mode"), str | type(None)):
         return f"a record whose 'mode' is {record['mode']!r:.40}, not a mode name or null"
     for key in _NUMBERS:
-        value = record.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            return f"a record whose '{key}' is {value!r:.40}, not a number"
+        if not _number_or_null(record.get(key)):
+            return f"a record whose '{key}' is {record[key]!r:.40}, not a number"
     if not isinstance(record.get("correct", False), bool):
         return f"a record whose 'correct' is {record['correct']!r:.40}, not true or false"
     if not isinstance(record.get("error"), dict | type(None)):
@@ -185,9 +188,8 @@ def compile_problem(record) -> str | None:
         if type(record.get(key)) is not kind:
             return f"a compile record whose '{key}' is {record.get(key)!r:.40}, not a {kind.__name__}"
     for key in ("latency_s", "cpu_time_s", "ops", "tokens_in", "tokens_out", "energy_j"):
-        value = record.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            return f"a compile record whose '{key}' is {value!r:.40}, not a number"
+        if not _number_or_null(record.get(key)):
+            return f"a compile record whose '{key}' is {record[key]!r:.40}, not a number"
     if not isinstance(record.get("error"), dict | type(None)):
         return f"a compile record whose 'error' is {record['error']!r:.40}, not an object or null"
     if not isinstance(record.get("program"), str | type(None)):

@@ -54,6 +54,12 @@ class Measured:
     energy_j: float | None
     error: dict | None
 
+    @classmethod
+    def failed(cls, error: dict, count: int) -> Measured:
+        """A call that never ran (a failed prepare, a program that could not be written): every
+        item carries `error`, nothing was measured."""
+        return cls([Outcome(output="", error=error) for _ in range(count)], 0.0, 0.0, 0, None, None, error)
+
 
 def _device_reset(device: str) -> None:
     if device == "cuda":
@@ -321,8 +327,7 @@ class Runner:
                 write_manifest(self.run_dir, self.manifest)
                 meters = {d: energy_meter(d) for d in {c.device for c, _ in todo}}
                 self.manifest["energy"] = {d: note for d, (_, note) in meters.items()}
-                warmed: set[tuple] = set()
-                self.warmed = warmed
+                self.warmed: set[tuple] = set()  # (system, device, task, mode) that had their warm-up call
                 finished = 0
                 for number, (cell, indices) in enumerate(todo, start=1):
                     meter, _ = meters[cell.device]
@@ -333,7 +338,6 @@ class Runner:
                         sampler,
                         meter,
                         writer,
-                        warmed,
                         f"[{number}/{len(todo)}]",
                     )
         except KeyboardInterrupt:
@@ -383,7 +387,6 @@ class Runner:
         sampler,
         meter,
         writer,
-        warmed: set,
         counter: str,
     ) -> int:
         from tqdm import tqdm
@@ -395,8 +398,7 @@ class Runner:
         if cell.mode == "compile":
             system = self._compiled_system(cell, system, sampler, meter, source, counter)
             if not isinstance(system, System):  # the program could not be written: the items say why
-                outcomes = [Outcome(output="", error=system) for _ in items]
-                failed = Measured(outcomes, 0.0, 0.0, 0, None, None, system)
+                failed = Measured.failed(system, len(items))
                 for record in make_records(self.manifest["run_id"], self._named(cell), task, items, failed,
                                            None, cell.mode):  # fmt: skip
                     writer.write(record)
@@ -409,16 +411,14 @@ class Runner:
             system.prepare(task)
         except Exception as err:  # the whole cell fails; its items say why
             error = {"kind": "prepare", "message": f"{type(err).__name__}: {err}".splitlines()[0][:500]}
-            failed = Measured(
-                [Outcome(output="", error=error) for _ in items], 0.0, 0.0, 0, None, None, error
-            )
+            failed = Measured.failed(error, len(items))
             for record in make_records(self.manifest["run_id"], system, task, items, failed, None, cell.mode):
                 writer.write(record)
             self._say(f"{counter} {cell.label}: failed to prepare: {error['message']}")
             return len(items)
-        if (cell.system, cell.device, cell.task, cell.mode) not in warmed:
+        if (cell.system, cell.device, cell.task, cell.mode) not in self.warmed:
             measure_chunk(system, task, items[: system.batch_size], sampler, meter, plan.item_timeout_s)
-            warmed.add((cell.system, cell.device, cell.task, cell.mode))
+            self.warmed.add((cell.system, cell.device, cell.task, cell.mode))
         right = errors = 0
         seconds = 0.0
         with tqdm(
@@ -474,7 +474,7 @@ class Runner:
                 measured = measure_chunk(model, task, [asked], sampler, meter, timeout)
             except Exception as err:  # as a failed prepare: the record says why
                 error = {"kind": "prepare", "message": f"{type(err).__name__}: {err}".splitlines()[0][:500]}
-                measured = Measured([Outcome(output="", error=error)], 0.0, 0.0, 0, None, None, error)
+                measured = Measured.failed(error, 1)
             record, program = compile_record(
                 self.manifest["run_id"], model, task, sizes, asked, measured, source, limits
             )
@@ -557,10 +557,19 @@ def write_run_summary(run_dir: Path, plan: Plan) -> list[dict]:
     return rows
 
 
+def _write_lines(path: Path, records) -> None:
+    """Records as JSON lines, as RecordWriter writes them (the file written anew)."""
+    path.unlink(missing_ok=True)
+    writer = RecordWriter(path.parent, path.name)
+    try:
+        for record in records:
+            writer.write(record)
+    finally:
+        writer.close()
+
+
 def merge(run_dirs: list[str | Path], out: str | Path, log: TextIO = sys.stderr) -> list[dict]:
     """Combine shards (or any runs of one plan) into one run folder."""
-    import json
-
     manifests = [read_manifest(d) for d in run_dirs]
     digests = {m.get("plan_digest") for m in manifests}
     if len(digests) != 1:
@@ -584,17 +593,13 @@ def merge(run_dirs: list[str | Path], out: str | Path, log: TextIO = sys.stderr)
                 duplicates += 1
                 continue
             seen[key] = record
-    with open(out / "records.jsonl", "w", encoding="utf-8") as handle:
-        for record in seen.values():
-            handle.write(json.dumps(record, separators=(",", ":")) + "\n")
+    _write_lines(out / "records.jsonl", seen.values())
     programs: dict[tuple, dict] = {}
     for run_dir in run_dirs:
         for record in read_compiles(run_dir):
             programs.setdefault(compile_key(record), record)
     if programs:
-        with open(out / COMPILES, "w", encoding="utf-8") as handle:
-            for record in programs.values():
-                handle.write(json.dumps(record, separators=(",", ":")) + "\n")
+        _write_lines(out / COMPILES, programs.values())
     shards = sorted(tuple(m["shard"]) for m in manifests if m.get("shard"))
     planned = sum(len(c.indices) for c in plan.cells())
     wanted = {c.key(plan.heldout, i) for c in plan.cells() for i in c.indices}

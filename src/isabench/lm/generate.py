@@ -162,9 +162,10 @@ class Runtime:
         ttft = [0.0] * batch
         batch_flops = 0
         for first in range(0, batch, PREFILL_ROWS):
-            rows = slice(first, first + PREFILL_ROWS)
+            last = min(first + PREFILL_ROWS, batch)
+            rows = slice(first, last)
             w = lengths[first]  # the chunk's longest prompt: its rows are left-padded to w
-            chunk = (slice(first, first + PREFILL_ROWS), slice(width - w, width))
+            chunk = (rows, slice(width - w, width))
             keys_cache[:, rows, :, : width - w] = 0
             values_cache[:, rows, :, : width - w] = 0
             caches = [[keys_cache[layer, rows, :, width - w :], values_cache[layer, rows, :, width - w :], 0]
@@ -174,9 +175,8 @@ class Runtime:
             next_tokens[rows] = logits[:, -1].argmax(-1)
             _sync(device)
             now = time.perf_counter() - start
-            for row in range(first, min(first + PREFILL_ROWS, batch)):
-                ttft[row] = now
-            batch_flops += forward_flops(config, w, w, 1) * (min(first + PREFILL_ROWS, batch) - first)
+            ttft[rows] = [now] * (last - first)
+            batch_flops += forward_flops(config, w, w, 1) * (last - first)
         layer_caches = [[keys_cache[layer], values_cache[layer], 0] for layer in range(config.n_layers)]
 
         generated = [[] for _ in range(batch)]

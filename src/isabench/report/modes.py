@@ -352,24 +352,26 @@ def _blocks(data: ReportData) -> list[tuple]:
     return blocks
 
 
+def _render(data: ReportData, plots: dict, heading: str, renderers: dict) -> list[str]:
+    """The section's blocks through one renderer per kind (a plot only where it was drawn)."""
+    parts = [heading]
+    for kind, *args in _blocks(data):
+        if kind != "plot" or args[0] in plots:
+            parts.append(renderers[kind](*args))
+    return parts
+
+
 def markdown_section(data: ReportData, plots: dict, tables: dict) -> str:
     """The Modes section of REPORT.md ("" when the records hold direct answers only)."""
     if not has_modes(data):
         return ""
-    parts = ["## Modes\n"]
-    for block in _blocks(data):
-        kind = block[0]
-        if kind == "h3":
-            parts.append(f"### {block[1]}\n")
-        elif kind == "p":
-            parts.append(block[1] + "\n")
-        elif kind == "list":
-            parts.append("\n".join(f"- {line}" for line in block[1]) + "\n")
-        elif kind == "table":
-            parts.append(markdown_table(block[1], block[2]))
-        elif kind == "plot" and block[1] in plots:
-            title = plots[block[1]]["title"]
-            parts.append(f"![{title}](plots/{block[1]}.png)\n")
+    parts = _render(data, plots, "## Modes\n", {
+        "h3": lambda text: f"### {text}\n",
+        "p": lambda text: text + "\n",
+        "list": lambda lines: "\n".join(f"- {line}" for line in lines) + "\n",
+        "table": markdown_table,
+        "plot": lambda name: f"![{plots[name]['title']}](plots/{name}.png)\n",
+    })  # fmt: skip
     if tables:
         parts.append(
             "Tables as CSV: " + ", ".join(f"[{n}](tables/{p.name})" for n, p in tables.items()) + ".\n"
@@ -382,17 +384,10 @@ def html_section(data: ReportData, plots: dict, inline, table_html, figure) -> s
     build.py's renderers of a text, a table and a plot."""
     if not has_modes(data):
         return ""
-    parts = ["<h2>Modes</h2>"]
-    for block in _blocks(data):
-        kind = block[0]
-        if kind == "h3":
-            parts.append(f"<h3>{html.escape(block[1])}</h3>")
-        elif kind == "p":
-            parts.append(f"<p>{inline(block[1])}</p>")
-        elif kind == "list":
-            parts.append("<ul>" + "".join(f"<li>{inline(line)}</li>" for line in block[1]) + "</ul>")
-        elif kind == "table":
-            parts.append(table_html(block[1], block[2]))
-        elif kind == "plot" and block[1] in plots:
-            parts.append(figure(block[1], plots[block[1]]))
-    return "\n".join(parts)
+    return "\n".join(_render(data, plots, "<h2>Modes</h2>", {
+        "h3": lambda text: f"<h3>{html.escape(text)}</h3>",
+        "p": lambda text: f"<p>{inline(text)}</p>",
+        "list": lambda lines: "<ul>" + "".join(f"<li>{inline(line)}</li>" for line in lines) + "</ul>",
+        "table": table_html,
+        "plot": lambda name: figure(name, plots[name]),
+    }))  # fmt: skip

@@ -184,22 +184,28 @@ def trace_line(step) -> str:
 
 
 def reference_trace(task: Task, item: Item, k: int, memory_size: int = 1 << 20) -> list[str]:
-    """rv-ref's first k retired instructions on the item, as trace lines (fewer if it stops)."""
+    """rv-ref's first k retired instructions on the item, as trace lines (fewer if it stops);
+    the prompt's budget, its few-shot examples and the scoring share one run per input."""
+    return list(_reference_trace(task.name, str(task.program_path), item.input, k, memory_size))
+
+
+@functools.lru_cache(maxsize=4096)
+def _reference_trace(name: str, path: str, line: str, k: int, memory_size: int) -> tuple[str, ...]:
     from ..rv.errors import Trap
     from ..rv.machine import Limits
     from ..rv.ref import ReferenceMachine
     from .check import program_for
 
     steps: list = []
-    program = program_for(task.name, str(task.program_path))
-    machine = ReferenceMachine(program, item.input.encode(), Limits(max_steps=k, memory_size=memory_size),
+    program = program_for(name, path)
+    machine = ReferenceMachine(program, line.encode(), Limits(max_steps=k, memory_size=memory_size),
                                tracer=steps.append)  # fmt: skip
     try:
         while machine.io.exit_code is None and len(steps) < k:
             machine.step()
     except Trap:
         pass
-    return [trace_line(step) for step in steps[:k]]
+    return tuple(trace_line(step) for step in steps[:k])
 
 
 def normalize_trace_line(line: str) -> str:
