@@ -103,3 +103,74 @@ def test_length_grouping_uses_every_example_once_with_less_padding() -> None:
     grouped_examples, grouped_padding = rows(grouped)
     assert grouped_examples == plain_examples
     assert grouped_padding < plain_padding / 2
+
+
+def test_the_recorded_recipes_data_are_unchanged() -> None:
+    """Trial v2a's examples (the first 500) are what they were when it was trained, so its
+    recipe stays reproducible while new data options are added."""
+    import hashlib
+
+    from isabench.lm.data import training_item
+
+    data = DataConfig(seed=1234, trained_size_count=4, length_groups=8)
+    tasks = data.task_list()
+    items = [training_item(data, tasks, i) for i in range(500)]
+    text = "".join(item.instruction + item.expected for item in items)
+    assert hashlib.sha256(text.encode()).hexdigest() == (
+        "c8a69ae34026b3b5d79dbb6a6374955b4ebb18af0aef45acd6f7e9d810755f63")
+
+
+def test_task_weights_and_requests_shape_the_data() -> None:
+    from collections import Counter
+
+    from isabench.lm.data import training_item
+    from isabench.tasks.phrasings import training_phrasings
+
+    data = DataConfig(seed=3, tasks=("add", "parity"), task_weights={"add": 3.0, "parity": 1.0},
+                      phrasings="requests", template_share=0.25)  # fmt: skip
+    tasks = data.task_list()
+    items = [training_item(data, tasks, i) for i in range(2000)]
+    counts = Counter(item.task for item in items)
+    assert 2.6 < counts["add"] / counts["parity"] < 3.4
+    for item in items:
+        task = get_task(item.task)
+        line = item.input.rstrip("\n")
+        assert item.instruction in {p.format(input=line) for p in training_phrasings(item.task)}
+        assert item.instruction not in {t.format(input=line) for t in task.heldout_templates}
+        assert item.size <= data.max_trained_size(task)
+    from_templates = sum(item.template >= 0 for item in items) / len(items)
+    assert 0.2 < from_templates < 0.3
+    assert len({item.instruction.replace(item.input.rstrip("\n"), "") for item in items}) > 100
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("[data]\ntask_weights = { add = -1 }\n", "non-negative"),
+    ("[data]\ntask_weights = { add = 'x' }\n", "must map task names to numbers"),
+    ("[data]\ntasks = ['add']\ntask_weights = { sub = 1 }\n", "not trained on: sub"),
+    ("[data]\nphrasings = 'many'\n", "'templates' or 'requests'"),
+    ("[data]\ntemplate_share = 2\n", "template_share"),
+])  # fmt: skip
+def test_bad_data_options(tmp_path: Path, text: str, words: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(TrainConfigError) as caught:
+        TrainConfig.from_toml(path)
+    assert words in str(caught.value) and str(path) in str(caught.value)
+
+
+def test_warm_start_begins_from_the_weights_and_records_them(tmp_path: Path) -> None:
+    torch.set_num_threads(1)
+    train(tiny_config(4), tmp_path / "first", progress=False, log=lambda m: None)
+    again = tiny_config(0)
+    again.optim.steps, again.optim.lr, again.optim.init_from = 1, 1e-12, str(tmp_path / "first")
+    summary = train(again, tmp_path / "second", progress=False, log=lambda m: None)
+    a, b = load_model(tmp_path / "first"), load_model(tmp_path / "second")
+    for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
+        assert torch.allclose(x, y, atol=1e-6), name  # one step at lr 1e-12 moves nothing visible
+    assert summary["init_from"]["path"] == str(tmp_path / "first")
+    assert summary["init_from"]["steps_done"] == 4
+    other = tiny_config(1)
+    other.model = ModelConfig(dim=32, n_layers=1, n_heads=2, ffn_dim=64, max_seq_len=256)
+    other.optim.init_from = str(tmp_path / "first")
+    with pytest.raises(TrainConfigError, match="is not the config's"):
+        train(other, tmp_path / "third", progress=False, log=lambda m: None)

@@ -47,12 +47,12 @@ through `scaled_dot_product_attention`, untied embeddings; byte-level tokenizer 
 
 ## Training
 
-- Data: the battery's training templates only; every task in turn (balanced); sizes drawn
+- Data: {_phrasing_text(data)}; {_weight_text(data)}; sizes drawn
   uniformly from each task's smallest size up to its default size number
   {data.get('trained_size_count')} (the "trained sizes" below); held-out templates and larger
   sizes never seen. Data seed {data.get('seed')}; an example is a function of (seed, index),
   so a run is reproducible and resumes exactly. Batches group examples of similar length
-  ({data.get('length_groups', 1)} batches at a time).
+  ({data.get('length_groups', 1)} batches at a time).{_warm_text(training)}
 - Objective: next-token cross-entropy on the answer tokens and `<eos>` only. No scratchpad:
   the model answers directly, and every token it generates is counted in its cost.
 - Optimiser: AdamW, lr {optim.get('lr')}, β₂ {optim.get('beta2')}, weight decay
@@ -84,8 +84,41 @@ training sizes. {at_95} of {n} tasks reach 95 % at trained sizes and {at_80} rea
 
 A measured language-model side for isabench's comparisons, small enough to ship and to run
 on a CPU. It knows nothing but the battery, and it is far from perfect on it: the table
-above is what {training.get('train_seconds', 0) / 60:.0f} minutes of training on {hw.get('cpu_count')} CPUs bought.
+above is what {_total_seconds(training) / 60:.0f} minutes of training on {hw.get('cpu_count')} CPUs bought.
 """
     path = Path(out) if out else checkpoint / "MODEL_CARD.md"
     path.write_text(text)
     return path
+
+
+def _phrasing_text(data: dict) -> str:
+    if data.get("phrasings", "templates") == "requests":
+        share = data.get("template_share", 0.3)
+        return (f"the battery's training templates for {share:.0%} of the examples, the many training "
+                "phrasings of `tasks/phrasings.py` (requests in frames) for the rest")
+    return "the battery's training templates only"
+
+
+def _weight_text(data: dict) -> str:
+    weights = data.get("task_weights") or []
+    if not weights:
+        return "every task in turn (balanced)"
+    ranked = sorted(weights, key=lambda pair: -pair[1])
+    return ("tasks drawn by weight (from " + ", ".join(f"`{n}` {w:g}" for n, w in ranked[:3])
+            + " down to " + ", ".join(f"`{n}` {w:g}" for n, w in ranked[-2:]) + "; default 1)")
+
+
+def _warm_text(training: dict) -> str:
+    before = training.get("init_from")
+    if not before:
+        return ""
+    return (f"\n- Warm start: the run began from the weights in `{before['path']}`, which had "
+            f"{before.get('steps_done')} steps ({(before.get('train_seconds') or 0) / 60:.1f} min) of "
+            f"training; the table below counts this run's steps and time, "
+            f"{_total_seconds(training) / 60:.1f} min in all.")
+
+
+def _total_seconds(training: dict) -> float:
+    """This run's training time plus that of the weights it started from."""
+    before = training.get("init_from") or {}
+    return (training.get("train_seconds") or 0) + (before.get("train_seconds") or 0)

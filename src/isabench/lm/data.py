@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import functools
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 
 from ..tasks import TASKS, Item, Task, get_task
+from ..tasks.phrasings import training_phrasings
 from .tokenizer import PAD, encode_answer, encode_prompt
 
 IGNORE = -100  # label of tokens that carry no loss (the prompt, the padding)
@@ -23,6 +24,28 @@ class DataConfig:
     tasks: tuple[str, ...] = ()  # empty: every task of the battery
     trained_size_count: int = 4  # train on sizes up to the task's N-th default size
     length_groups: int = 1  # >1: batches of similar length drawn from this many batches' examples
+    # per-task sampling weights, as (task, weight) pairs; empty: every task in turn (balanced)
+    task_weights: tuple[tuple[str, float], ...] = ()
+    # "templates": the tasks' training templates only; "requests": also the many phrasings of
+    # tasks/phrasings.py (held-out templates stay out of both)
+    phrasings: str = "templates"
+    template_share: float = 0.3  # with "requests": the share of examples that use a template
+
+    def __post_init__(self) -> None:
+        weights = self.task_weights
+        if isinstance(weights, dict):  # a TOML table
+            weights = weights.items()
+        try:
+            pairs = tuple(sorted((str(name), float(weight)) for name, weight in weights))
+        except (TypeError, ValueError):
+            raise ValueError(f"data.task_weights must map task names to numbers, got {weights!r}") from None
+        object.__setattr__(self, "task_weights", pairs)
+        if any(weight < 0 for _, weight in pairs) or (pairs and not sum(w for _, w in pairs)):
+            raise ValueError("data.task_weights must be non-negative, and not all zero")
+        if self.phrasings not in ("templates", "requests"):
+            raise ValueError(f"data.phrasings must be 'templates' or 'requests', got {self.phrasings!r}")
+        if not 0.0 <= self.template_share <= 1.0:
+            raise ValueError(f"data.template_share must be in [0, 1], got {self.template_share!r}")
 
     @classmethod
     def of_checkpoint(cls, folder) -> DataConfig:
@@ -34,7 +57,15 @@ class DataConfig:
         return cls(**{k: tuple(v) if k == "tasks" else v for k, v in data.items()})
 
     def task_list(self) -> list[Task]:
-        return [get_task(name) for name in self.tasks] if self.tasks else list(TASKS.values())
+        tasks = [get_task(name) for name in self.tasks] if self.tasks else list(TASKS.values())
+        unknown = sorted({name for name, _ in self.task_weights} - {t.name for t in tasks})
+        if unknown:
+            raise ValueError(f"data.task_weights names task(s) not trained on: {', '.join(unknown)}")
+        return tasks
+
+    def weight_of(self, task: Task) -> float:
+        """A task's sampling weight (1 where task_weights does not name it)."""
+        return dict(self.task_weights).get(task.name, 1.0)
 
     def max_trained_size(self, task: Task) -> int:
         return task.sizes[min(self.trained_size_count, len(task.sizes)) - 1]
@@ -49,12 +80,22 @@ class DataConfig:
 
 
 def training_item(config: DataConfig, tasks: list[Task], index: int) -> Item:
-    """The index-th training example: a task chosen in turn (balanced), a size drawn uniformly
-    from the task's training range, a training template."""
-    task = tasks[index % len(tasks)]
+    """The index-th training example: a task chosen in turn (balanced) or by task_weights, a
+    size drawn uniformly from the task's training range, a training template or (with
+    phrasings = "requests") one of the task's many training phrasings."""
     rng = random.Random(f"train/{config.seed}/{index}")
-    size = rng.randint(task.min_size, config.max_trained_size(task))
-    return task.item(size, seed=config.seed, index=index // len(tasks))
+    if not config.task_weights:
+        task = tasks[index % len(tasks)]
+        size = rng.randint(task.min_size, config.max_trained_size(task))
+        item = task.item(size, seed=config.seed, index=index // len(tasks))
+    else:
+        task = rng.choices(tasks, weights=[config.weight_of(t) for t in tasks])[0]
+        size = rng.randint(task.min_size, config.max_trained_size(task))
+        item = task.item(size, seed=config.seed, index=index)
+    if config.phrasings == "requests" and rng.random() >= config.template_share:
+        phrasing = rng.choice(training_phrasings(task.name))
+        item = replace(item, instruction=phrasing.format(input=item.input.rstrip("\n")), template=-1)
+    return item
 
 
 def encode_example(item: Item) -> tuple[list[int], list[int]]:

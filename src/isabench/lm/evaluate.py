@@ -38,15 +38,16 @@ def cell_items(task: Task, sizes: list[int], per_size: int, heldout: bool) -> li
             for item in task.items(size, per_size, seed=EVAL_SEED, heldout=heldout)]  # fmt: skip
 
 
-def accuracy_by_task(model: Transformer, data: DataConfig, per_task: int,
-                     device: str = "cpu") -> dict[str, float]:  # fmt: skip
-    """Quick per-task exact match at trained sizes and templates (used during training)."""
+def accuracy_by_task(model: Transformer, data: DataConfig, per_task: int, device: str = "cpu",
+                     heldout: bool = False) -> dict[str, float]:  # fmt: skip
+    """Quick per-task exact match at trained sizes, with trained (or held-out) templates; used
+    during training."""
     runtime = Runtime(model, device)
     scores = {}
     for task in data.task_list():
         sizes = data.trained_sizes(task)
         per_size = max(1, -(-per_task // len(sizes)))
-        scores[task.name] = round(score_items(runtime, task, cell_items(task, sizes, per_size, False)), 4)
+        scores[task.name] = round(score_items(runtime, task, cell_items(task, sizes, per_size, heldout)), 4)
     return scores
 
 

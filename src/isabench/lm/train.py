@@ -50,6 +50,9 @@ class OptimConfig:
     max_minutes: float = 0.0  # 0: no time limit; else stop (and save) after this long
     amp: str = "none"  # "bf16": bfloat16 autocast (CUDA only)
     calibration_steps: int = 30  # with steps = 0: steps timed to fit max_minutes
+    # a checkpoint folder whose weights start the run (a warm start), relative to the current
+    # directory; its model config must equal [model]. "": start from random weights
+    init_from: str = ""
 
 
 @dataclass
@@ -84,7 +87,10 @@ class TrainConfig:
                 raise TrainConfigError(f"{path}: unknown key(s) {sorted(bad)} in [{name}]")
             if name == "data" and "tasks" in values:
                 values = {**values, "tasks": tuple(values["tasks"])}
-            built[name] = cls_(**values)
+            try:
+                built[name] = cls_(**values)
+            except (TypeError, ValueError) as err:
+                raise TrainConfigError(f"{path}: [{name}]: {err}") from None
         config = cls(**built)
         try:
             config.data.task_list()
@@ -153,6 +159,26 @@ def calibrate_steps(model, optimizer, config: TrainConfig, tasks, device, log) -
     return steps
 
 
+def warm_start(folder: str, model_config: ModelConfig) -> Transformer:
+    """The model in `folder`, to continue training from; its shape must be the config's."""
+    model = load_model(folder)
+    if model.config != model_config:
+        raise TrainConfigError(f"optim.init_from {folder}: its model ({model.config.to_dict()}) is not "
+                               f"the config's [model] ({model_config.to_dict()})")  # fmt: skip
+    return model
+
+
+def _started_from(folder: str) -> dict | None:
+    """What a warm start began with: the folder and the training its weights already had."""
+    if not folder:
+        return None
+    from .checkpoint import read_config
+
+    before = read_config(folder).get("training", {})
+    kept = ("steps_done", "train_seconds", "tokens_seen")
+    return {"path": folder, **{key: before.get(key) for key in kept}}
+
+
 def hardware() -> dict:
     """Where training ran, for the model card."""
     info = {"cpu": platform.processor() or platform.machine(), "torch": torch.__version__,
@@ -198,8 +224,10 @@ def train(config: TrainConfig, out_dir: str | Path, config_path: str | Path | No
         tokens_seen, history = state["tokens_seen"], state["history"]
         log(f"resuming at step {start_step} of {optim.steps}")
     else:
-        model = Transformer(config.model).to(dev)
+        model = warm_start(optim.init_from, config.model) if optim.init_from else Transformer(config.model)
+        model = model.to(dev)
         optimizer = make_optimizer(model, optim)
+    started_from = _started_from(optim.init_from)
     out_dir.mkdir(parents=True, exist_ok=True)
     if config_path is not None and not (out_dir / TRAIN_CONFIG).exists():
         shutil.copyfile(config_path, out_dir / TRAIN_CONFIG)
@@ -212,6 +240,8 @@ def train(config: TrainConfig, out_dir: str | Path, config_path: str | Path | No
             "parameters": model.parameter_count(), "hardware": hardware(), "device": device,
             "data_seed": config.data.seed, "train_config": config.to_dict(), "history": history,
         }  # fmt: skip
+        if started_from:
+            summary["init_from"] = started_from
         save_model(model, out_dir, {"training": summary})
         torch.save({"optimizer": optimizer.state_dict(), "rng": torch.get_rng_state(),
                     "step": step, "elapsed_s": elapsed, "tokens_seen": tokens_seen,
@@ -263,13 +293,17 @@ def train(config: TrainConfig, out_dir: str | Path, config_path: str | Path | No
         if step % optim.eval_every == 0 or step == optim.steps:
             model.eval()
             scores = accuracy_by_task(model, config.data, optim.eval_items, device=device)
+            heldout = accuracy_by_task(model, config.data, optim.eval_items, device=device, heldout=True)
             model.train()
             mean = sum(scores.values()) / len(scores)
+            mean_heldout = sum(heldout.values()) / len(heldout)
             history.append({"step": step, "loss": round(loss.item(), 5),
-                            "mean_accuracy": round(mean, 4), "accuracy": scores})  # fmt: skip
+                            "mean_accuracy": round(mean, 4), "accuracy": scores,
+                            "mean_heldout_accuracy": round(mean_heldout, 4)})  # fmt: skip
             worst = sorted(scores.items(), key=lambda kv: kv[1])[:4]
             log(f"step {step}: loss {loss.item():.4f}, mean exact match {mean:.1%} at trained "
-                f"sizes; lowest: " + ", ".join(f"{k} {v:.0%}" for k, v in worst))  # fmt: skip
+                f"sizes ({mean_heldout:.1%} with held-out templates); lowest: "
+                + ", ".join(f"{k} {v:.0%}" for k, v in worst))  # fmt: skip
         if step % optim.checkpoint_every == 0:
             save(step)
         if optim.max_minutes and elapsed > optim.max_minutes * 60:
