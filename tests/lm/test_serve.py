@@ -287,28 +287,35 @@ def test_a_short_prompt_batched_with_a_long_one_gets_its_budget(random_server, r
 
 
 def test_stop_strings_and_max_tokens(server, client, reference) -> None:
-    prompt = PROMPTS[9]  # answers '280 651 818 845'
-    want = reference.generate([prompt], max_new_tokens=24)[0]
-    assert want.text == "280 651 818 845"
-    got = client.completions.create(model=MODEL, prompt=prompt, max_tokens=24, stop=" 6")
-    assert got.choices[0].text == "280" and got.choices[0].finish_reason == "stop"
-    assert got.usage.completion_tokens == len("280 6")  # decoding stopped at the stop string
-    got = client.completions.create(model=MODEL, prompt=prompt, max_tokens=24, stop=["zz", "18", "51 8"])
-    assert got.choices[0].text == "280 6" and got.choices[0].finish_reason == "stop"
+    # the first battery prompt the model answers with 12 characters or more; the stop strings
+    # are cut from its own answer, so the test holds for any shipped model
+    wants = reference.generate(PROMPTS, max_new_tokens=24)
+    prompt, text = next((p, w.text) for p, w in zip(PROMPTS, wants, strict=True) if len(w.text) >= 12)
+
+    def cut(*stops: str) -> str:
+        found = [text.find(stop) for stop in stops if stop in text]
+        return text[: min(found)]
+
+    got = client.completions.create(model=MODEL, prompt=prompt, max_tokens=24, stop=text[3:5])
+    assert got.choices[0].text == cut(text[3:5]) and got.choices[0].finish_reason == "stop"
+    assert got.usage.completion_tokens == len(cut(text[3:5])) + 2  # decoding stopped at the stop string
+    stops = ["\x00\x00", text[9:11], text[5:8]]
+    got = client.completions.create(model=MODEL, prompt=prompt, max_tokens=24, stop=stops)
+    assert got.choices[0].text == cut(*stops) and got.choices[0].finish_reason == "stop"
     got = client.completions.create(model=MODEL, prompt=prompt, max_tokens=5)
-    assert got.choices[0].text == "280 6" and got.choices[0].finish_reason == "length"
+    assert got.choices[0].text == text[:5] and got.choices[0].finish_reason == "length"
     assert got.usage.completion_tokens == 5
-    # streamed: text that could start a stop string is held back, never sent past the cut
-    stream = client.completions.create(
-        model=MODEL, prompt=prompt, max_tokens=24, stop=["81 ", "818 8"], stream=True
-    )
+    # streamed: text that could start a stop string is held back, never sent past the cut; the
+    # first stop string begins like the answer's 7th and 8th characters but never completes
+    stops = [text[6:8] + "\x07", text[6:10]]
+    stream = client.completions.create(model=MODEL, prompt=prompt, max_tokens=24, stop=stops, stream=True)
     chunks = [c.choices[0] for c in stream]
-    assert "".join(c.text for c in chunks) == "280 651 "
+    assert "".join(c.text for c in chunks) == cut(*stops)
     assert chunks[-1].finish_reason == "stop"
     chat = client.chat.completions.create(
-        model=MODEL, messages=[{"role": "user", "content": prompt}], stop="1", max_tokens=24
+        model=MODEL, messages=[{"role": "user", "content": prompt}], stop=text[6], max_tokens=24
     )
-    assert chat.choices[0].message.content == "280 65" and chat.choices[0].finish_reason == "stop"
+    assert chat.choices[0].message.content == cut(text[6]) and chat.choices[0].finish_reason == "stop"
 
 
 def test_a_client_that_leaves_mid_stream_stops_its_row(random_server) -> None:
