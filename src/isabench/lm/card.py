@@ -31,7 +31,7 @@ def write_card(checkpoint: str | Path, evaluation: str | Path, out: str | Path |
     text = f"""# {title}: model card
 
 isabench's own small decoder-only transformer, instruction-tuned from scratch on the task
-battery by `isabench train --config {config_name}` (a copy is `train_config.toml` here).
+battery by `isabench train --config {config_name}` (a copy is `train_config.toml` here){_stage_text(training)}.
 Every figure below was recorded by that run (`config.json` → `training`, `history.json`)
 and by `isabench lm eval` (`eval.json`); `isabench lm eval` regenerates the table.
 
@@ -103,9 +103,9 @@ def _weight_text(data: dict) -> str:
     weights = data.get("task_weights") or []
     if not weights:
         return "every task in turn (balanced)"
-    ranked = sorted(weights, key=lambda pair: -pair[1])
-    return ("tasks drawn by weight (from " + ", ".join(f"`{n}` {w:g}" for n, w in ranked[:3])
-            + " down to " + ", ".join(f"`{n}` {w:g}" for n, w in ranked[-2:]) + "; default 1)")
+    ranked = [f"`{name}` {weight:g}" for name, weight in sorted(weights, key=lambda pair: -pair[1])]
+    listed = ", ".join(ranked) if len(ranked) <= 5 else f"{', '.join(ranked[:3])} down to {', '.join(ranked[-2:])}"
+    return f"tasks drawn by weight (from {listed}; default 1)"
 
 
 def _warm_text(training: dict) -> str:
@@ -122,3 +122,8 @@ def _total_seconds(training: dict) -> float:
     """This run's training time plus that of the weights it started from."""
     before = training.get("init_from") or {}
     return (training.get("train_seconds") or 0) + (before.get("train_seconds") or 0)
+
+
+def _stage_text(training: dict) -> str:
+    before = training.get("init_from")
+    return f", continuing from the weights in `{before['path']}` (see Warm start)" if before else ""
