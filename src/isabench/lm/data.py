@@ -63,10 +63,6 @@ class DataConfig:
             raise ValueError(f"data.task_weights names task(s) not trained on: {', '.join(unknown)}")
         return tasks
 
-    def weight_of(self, task: Task) -> float:
-        """A task's sampling weight (1 where task_weights does not name it)."""
-        return dict(self.task_weights).get(task.name, 1.0)
-
     def max_trained_size(self, task: Task) -> int:
         return task.sizes[min(self.trained_size_count, len(task.sizes)) - 1]
 
@@ -84,14 +80,14 @@ def training_item(config: DataConfig, tasks: list[Task], index: int) -> Item:
     size drawn uniformly from the task's training range, a training template or (with
     phrasings = "requests") one of the task's many training phrasings."""
     rng = random.Random(f"train/{config.seed}/{index}")
-    if not config.task_weights:
-        task = tasks[index % len(tasks)]
-        size = rng.randint(task.min_size, config.max_trained_size(task))
-        item = task.item(size, seed=config.seed, index=index // len(tasks))
+    if config.task_weights:
+        weights = dict(config.task_weights)
+        task = rng.choices(tasks, weights=[weights.get(t.name, 1.0) for t in tasks])[0]
+        item_index = index
     else:
-        task = rng.choices(tasks, weights=[config.weight_of(t) for t in tasks])[0]
-        size = rng.randint(task.min_size, config.max_trained_size(task))
-        item = task.item(size, seed=config.seed, index=index)
+        task, item_index = tasks[index % len(tasks)], index // len(tasks)
+    size = rng.randint(task.min_size, config.max_trained_size(task))
+    item = task.item(size, seed=config.seed, index=item_index)
     if config.phrasings == "requests" and rng.random() >= config.template_share:
         phrasing = rng.choice(training_phrasings(task.name))
         item = replace(item, instruction=phrasing.format(input=item.input.rstrip("\n")), template=-1)

@@ -51,7 +51,8 @@ def overlap(phrasing: str, templates: tuple[str, ...], n: int = NGRAM) -> set[tu
 
 
 def frame(request: str, shape: str) -> str:
-    question = words(request)[:1] and words(request)[0] in QUESTION_WORDS
+    first = words(request)[:1]
+    question = bool(first) and first[0] in QUESTION_WORDS
     return shape.format(R=request[:1].upper() + request[1:], r=request, end="?" if question else ".",
                         input="{input}")  # fmt: skip
 
