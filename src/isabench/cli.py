@@ -395,7 +395,8 @@ def cmd_lm_eval(args: argparse.Namespace) -> int:
     def progress(row):
         if not args.json:
             print(
-                f"  {row.task:<15} trained {row.trained:6.1%}  held-out templates "
+                f"  {row.task:<15} trained {row.trained:6.1%} (flexible {row.trained_flexible:6.1%})  "
+                f"held-out templates "
                 f"{row.heldout_templates:6.1%}  beyond {row.beyond:6.1%}",
                 file=sys.stderr,
             )

@@ -33,6 +33,7 @@ RECORD_FIELDS = {
     "expected",
     "output",
     "correct",
+    "correct_flexible",
     "error",
     "latency_s",
     "cpu_time_s",

@@ -102,3 +102,14 @@ def test_energy_counts_only_when_every_item_has_it() -> None:
 )
 def test_largest_size_at_which_accuracy_stays(accuracy: dict, threshold: float, largest) -> None:
     assert largest_size_at(accuracy, threshold) == largest
+
+
+def test_the_flexible_score_is_counted_beside_the_exact_one() -> None:
+    rows = [record("lm", c, 0.02, 10) for c in (True, False, False, False)]
+    for r, flexible in zip(rows, (True, True, False, True), strict=True):
+        r["correct_flexible"] = flexible
+    row = cell_row(rows)
+    assert (row["correct"], row["accuracy"]) == (1, 0.25)
+    assert (row["correct_flexible"], row["accuracy_flexible"]) == (3, 0.75)
+    del rows[0]["correct_flexible"]  # records written before the flexible score: not counted as wrong
+    assert cell_row(rows)["accuracy_flexible"] is None

@@ -159,8 +159,9 @@ def record_problem(record) -> str | None:
     for key in _NUMBERS:
         if not _number_or_null(record.get(key)):
             return f"a record whose '{key}' is {record[key]!r:.40}, not a number"
-    if not isinstance(record.get("correct", False), bool):
-        return f"a record whose 'correct' is {record['correct']!r:.40}, not true or false"
+    for key in ("correct", "correct_flexible"):
+        if not isinstance(record.get(key, False), bool):
+            return f"a record whose '{key}' is {record[key]!r:.40}, not true or false"
     if not isinstance(record.get("error"), dict | type(None)):
         return f"a record whose 'error' is {record['error']!r:.40}, not an object or null"
     return None

@@ -160,6 +160,7 @@ def make_records(
         tpot = None
         if (outcome.tokens_out or 0) > 1 and None not in (outcome.lane_latency_s, outcome.ttft_s):
             tpot = (outcome.lane_latency_s - outcome.ttft_s) / (outcome.tokens_out - 1)
+        scored = outcome.output if outcome.answer is None else outcome.answer
         records.append(
             {
                 "format": RECORD_FORMAT,
@@ -176,8 +177,8 @@ def make_records(
                 "input": item.input,
                 "expected": item.expected,
                 "output": outcome.output,
-                "correct": error is None
-                and task.score(outcome.output if outcome.answer is None else outcome.answer, item),
+                "correct": error is None and task.score(scored, item),
+                "correct_flexible": error is None and task.score_flexible(scored, item),
                 "error": error,
                 "latency_s": measured.wall_s / n,
                 "cpu_time_s": measured.cpu_s / n,

@@ -23,6 +23,8 @@ COLUMNS = (
     "accuracy",
     "accuracy_low",
     "accuracy_high",
+    "correct_flexible",
+    "accuracy_flexible",
     "latency_p50_s",
     "latency_p95_s",
     "latency_p99_s",
@@ -122,6 +124,8 @@ def cell_row(records: list[dict]) -> dict:
     errors = sum(1 for r in records if r.get("error"))
     correct = sum(1 for r in records if r.get("correct"))
     low, high = wilson(correct, n)
+    flexible = [r["correct_flexible"] for r in records if isinstance(r.get("correct_flexible"), bool)]
+    flexible_right = sum(flexible) if len(flexible) == n else None  # records older than the score: None
     answered = [r for r in records if not r.get("error")]
     latencies = [r["latency_s"] for r in answered if r.get("latency_s") is not None]
     all_latency = [r["latency_s"] for r in records if r.get("latency_s") is not None]
@@ -148,6 +152,8 @@ def cell_row(records: list[dict]) -> dict:
         "accuracy": correct / n,
         "accuracy_low": low,
         "accuracy_high": high,
+        "correct_flexible": flexible_right,
+        "accuracy_flexible": None if flexible_right is None else flexible_right / n,
         "latency_p50_s": percentile(latencies, 50),
         "latency_p95_s": percentile(latencies, 95),
         "latency_p99_s": percentile(latencies, 99),

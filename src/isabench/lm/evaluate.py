@@ -28,9 +28,17 @@ def score_items(runtime: Runtime, task: Task, items: list[Item], batch_size: int
 
 def right_items(runtime: Runtime, task: Task, items: list[Item], batch_size: int = 64) -> list[bool]:
     """Whether each item was answered exactly (after normalize_answer)."""
+    return scored_items(runtime, task, items, batch_size)[0]
+
+
+def scored_items(runtime: Runtime, task: Task, items: list[Item],
+                 batch_size: int = 64) -> tuple[list[bool], list[bool]]:  # fmt: skip
+    """Whether each item was answered exactly, and whether by the flexible score (the last match
+    of the task's answer pattern anywhere in the answer)."""
     answers = runtime.generate([it.instruction for it in items], max_answer_tokens(items),
                                batch_size)  # fmt: skip
-    return [task.score(a.text, it) for a, it in zip(answers, items, strict=True)]
+    pairs = list(zip(answers, items, strict=True))
+    return [task.score(a.text, it) for a, it in pairs], [task.score_flexible(a.text, it) for a, it in pairs]
 
 
 def cell_items(task: Task, sizes: list[int], per_size: int, heldout: bool) -> list[Item]:
@@ -62,6 +70,7 @@ class EvalRow:
     items_per_cell: int
     # trained templates, per size (trained and beyond): where length generalisation ends
     by_size: dict[int, float] = field(default_factory=dict)
+    trained_flexible: float | None = None  # as `trained`, by the flexible score (None: not measured)
 
     def __post_init__(self) -> None:
         self.by_size = {int(size): value for size, value in self.by_size.items()}  # JSON keys are text
@@ -82,7 +91,7 @@ def evaluate(runtime: Runtime, data: DataConfig, per_size: int = 20, progress=No
     for task in data.task_list():
         trained, beyond = data.trained_sizes(task), data.beyond_sizes(task)
         items = cell_items(task, trained + beyond, per_size, False)
-        right = right_items(runtime, task, items)
+        right, flexible = scored_items(runtime, task, items)
         by_size = {size: sum(r for r, it in zip(right, items, strict=True) if it.size == size) / per_size
                    for size in trained + beyond}  # fmt: skip
 
@@ -95,6 +104,7 @@ def evaluate(runtime: Runtime, data: DataConfig, per_size: int = 20, progress=No
             trained=pooled(trained),
             heldout_templates=score_items(runtime, task, cell_items(task, trained, per_size, True)),
             beyond=pooled(beyond), items_per_cell=per_size, by_size=by_size,
+            trained_flexible=pooled(trained, right=flexible),
         )  # fmt: skip
         rows.append(row)
         if progress is not None:

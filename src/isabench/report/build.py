@@ -39,8 +39,16 @@ def _median(values: list) -> float | None:
     return statistics.median(values) if values else None
 
 
+def _pooled_flexible(rows: list[dict]) -> float | None:
+    if any(r.get("correct_flexible") is None for r in rows):
+        return None  # records older than the flexible score
+    n = sum(r["n"] for r in rows)
+    return sum(r["correct_flexible"] for r in rows) / n if n else None
+
+
 def headline(data: ReportData) -> list[str]:
-    """The comparison in a few generated sentences (empty without both a machine and a model)."""
+    """The comparison in a few generated sentences (empty without both a machine and a model):
+    one worked cell for the first model of the plan, then every model across the tasks."""
     if not data.rows:
         return []
     base = data.baseline
@@ -48,31 +56,43 @@ def headline(data: ReportData) -> list[str]:
     base_devices = [d for s, d in data.systems() if s == base]
     if not models or not base_devices:
         return []
-    model, device = models[0]
     sentences = []
     reference = [(task, reference_size(data, task)) for task in data.tasks()]
-    pairs = []
-    for task, size in reference:
-        row_model = data.row(model, device, task, size)
-        row_base = data.row(base, device, task, size) or data.row(base, base_devices[0], task, size)
-        if row_model and row_base:
-            pairs.append((task, size, row_model, row_base))
-    if not pairs:
-        return []
-    task, size, row_model, row_base = pairs[0]
+    for model, device in models:
+        pairs = []
+        for task, size in reference:
+            row_model = data.row(model, device, task, size)
+            row_base = data.row(base, device, task, size) or data.row(base, base_devices[0], task, size)
+            if row_model and row_base:
+                pairs.append((task, size, row_model, row_base))
+        if not pairs:
+            continue
+        if not sentences:
+            sentences.append(_worked_cell(data, model, device, base, *pairs[0]))
+        sentences.append(_across(data, model, device, pairs))
+    return sentences
+
+
+def _worked_cell(data: ReportData, model: str, device: str, base: str, task: str, size: int,
+                 row_model: dict, row_base: dict) -> str:  # fmt: skip
     meaning = TASKS[task].size_meaning if task in TASKS else "size"
-    sentences.append(
+    return (
         f"On `{task}` at size {size} ({meaning}), {model} on {device} spent "
         f"{fmt_ratio(row_model['ratio_ops'])} "
         f"the compute of the RISC-V program ({fmt_number(row_model['ops_mean'])} FLOPs against "
         f"{fmt_number(row_base['ops_mean'])} retired instructions per answer, on {base}) and was right "
         f"{fmt_interval(row_model)} of the time; the program was right {fmt_pct(row_base['accuracy'])}."
     )
+
+
+def _across(data: ReportData, model: str, device: str, pairs: list[tuple]) -> str:
     model_rows = [p[2] for p in pairs]
     base_rows = [p[3] for p in pairs]
+    flexible = _pooled_flexible(model_rows)
+    loose = f" ({fmt_pct(flexible)} with its answer taken from anywhere in its output)" if flexible else ""
     sentence = (
         f"Across the {len(pairs)} tasks at their reference sizes, {model} was right "
-        f"{fmt_pct(_pooled(model_rows))} "
+        f"{fmt_pct(_pooled(model_rows))}{loose} "
         f"of the time against the programs' {fmt_pct(_pooled(base_rows))}, at a median "
         f"{fmt_ratio(_median([r['ratio_ops'] for r in model_rows]))} the ops"
     )
@@ -90,8 +110,7 @@ def headline(data: ReportData) -> list[str]:
                 f"; beyond its training sizes its accuracy {verb} {fmt_pct(after)} "
                 f"(from {fmt_pct(before)} at the sizes it was trained on)"
             )
-    sentences.append(sentence + ".")
-    return sentences
+    return sentence + "."
 
 
 def provenance(data: ReportData) -> list[str]:
@@ -137,6 +156,9 @@ LENGTH_NOTE = (
 READING = [
     "Accuracy is exact match of the printed line (surrounding whitespace ignored); the bars are Wilson 95 % "
     "intervals, wide when a cell has few items.",
+    "Flexible accuracy is looser: the last match of the task's answer pattern anywhere in the output (a "
+    "number, a list, a word) against the expected line, as lm-evaluation-harness's flexible-extract scores "
+    "free-form answers. Exact match is the headline; flexible tells how much of a miss is chattiness.",
     "Ops are different units on the two sides: retired RISC-V instructions for the machine, FLOPs for a "
     "model. "
     "Their ratio says how much arithmetic each side spent per answer, not which is faster on a given chip.",

@@ -103,7 +103,7 @@ TASKS = [
         name="add", category="arithmetic",
         description="the sum of two non-negative integers",
         size_meaning="the number of digits of each operand", sizes=SIZES, max_size=1000,
-        input_format=FORMAT_IN, output_format="the sum in decimal",
+        input_format=FORMAT_IN, output_format="the sum in decimal", answer_pattern=r"\d+",
         generate=generate_add, reference=lambda line: str(sum(_pair(line))),
         train_templates=(
             "Add the two numbers and give the sum.\n{input}",
@@ -123,7 +123,7 @@ TASKS = [
         description="the first integer minus the second (the result may be negative)",
         size_meaning="the number of digits of each operand", sizes=SIZES, max_size=1000,
         input_format=FORMAT_IN,
-        output_format="the difference in decimal, with a leading '-' when negative ('0', never '-0')",
+        output_format="the difference in decimal, with a leading '-' when negative ('0', never '-0')", answer_pattern=r"-?\d+",
         generate=generate_sub, reference=lambda line: str(_pair(line)[0] - _pair(line)[1]),
         train_templates=(
             "Subtract the second number from the first.\n{input}",
@@ -142,7 +142,7 @@ TASKS = [
         name="mul", category="arithmetic",
         description="the product of two non-negative integers",
         size_meaning="the number of digits of each operand", sizes=SIZES, max_size=400,
-        input_format=FORMAT_IN, output_format="the product in decimal",
+        input_format=FORMAT_IN, output_format="the product in decimal", answer_pattern=r"\d+",
         generate=generate_mul, reference=lambda line: str(_pair(line)[0] * _pair(line)[1]),
         train_templates=(
             "Multiply the two numbers.\n{input}",
@@ -162,7 +162,7 @@ TASKS = [
         description="whether the first integer is greater than, less than or equal to the second",
         size_meaning="the number of digits of each operand", sizes=SIZES, max_size=1000,
         input_format=FORMAT_IN,
-        output_format="'greater', 'less' or 'equal' (the first compared with the second)",
+        output_format="'greater', 'less' or 'equal' (the first compared with the second)", answer_pattern=r"\b(?:greater|less|equal)\b",
         generate=generate_compare, reference=compare,
         train_templates=(
             "Compare the first number with the second. Answer greater, less or equal.\n{input}",

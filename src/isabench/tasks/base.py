@@ -7,6 +7,7 @@ model never special-case a task by name; everything task-specific lives in a Tas
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,9 @@ class Task:
     reference: Callable[[str], str]  # input line (no newline) -> output line (no newline)
     train_templates: tuple[str, ...]
     heldout_templates: tuple[str, ...]
+    # what an answer looks like (a regular expression): the flexible score takes its last match
+    # anywhere in a model's output, as lm-evaluation-harness's flexible-extract does
+    answer_pattern: str = ""
     min_size: int = 1
     program_limits: str = ""
     edge_cases: str = ""
@@ -111,6 +115,15 @@ class Task:
     def score(self, answer: str, item: Item) -> bool:
         """Exact match after normalize_answer (surrounding whitespace is tolerated)."""
         return normalize_answer(answer) == normalize_answer(item.expected)
+
+    def extract(self, output: str) -> str | None:
+        """The last match of answer_pattern anywhere in the output, or None where there is none."""
+        matches = [match.group(0) for match in re.finditer(self.answer_pattern, output)]
+        return matches[-1] if matches else None
+
+    def score_flexible(self, output: str, item: Item) -> bool:
+        """The flexible score: the extracted answer equals the expected line."""
+        return self.extract(output) == normalize_answer(item.expected)
 
 
 def check_seed(seed: int) -> None:

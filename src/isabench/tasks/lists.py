@@ -70,7 +70,7 @@ TASKS = [
     Task(
         name="sort", category="lists", description="the list in ascending order",
         size_meaning="the number of integers", sizes=SIZES, max_size=MAX_ITEMS,
-        input_format=LIST_IN, output_format="the same integers in ascending order, space-separated",
+        input_format=LIST_IN, output_format="the same integers in ascending order, space-separated", answer_pattern=r"-?\d+(?: -?\d+)*",
         generate=lambda rng, size: join(random_list(rng, size)),
         reference=lambda line: join(sorted(ints(line))),
         train_templates=(
@@ -89,7 +89,7 @@ TASKS = [
     Task(
         name="reverse_list", category="lists", description="the list in reverse order",
         size_meaning="the number of integers", sizes=SIZES, max_size=MAX_ITEMS,
-        input_format=LIST_IN, output_format="the same integers last to first, space-separated",
+        input_format=LIST_IN, output_format="the same integers last to first, space-separated", answer_pattern=r"-?\d+(?: -?\d+)*",
         generate=lambda rng, size: join(random_list(rng, size)),
         reference=lambda line: join(reversed(ints(line))),
         train_templates=(
@@ -108,7 +108,7 @@ TASKS = [
     Task(
         name="max", category="lists", description="the largest integer of the list",
         size_meaning="the number of integers", sizes=SIZES, max_size=MAX_ITEMS,
-        input_format=LIST_IN, output_format="the largest integer",
+        input_format=LIST_IN, output_format="the largest integer", answer_pattern=r"\d+",
         generate=generate_max, reference=lambda line: str(max(ints(line))),
         train_templates=(
             "Find the largest number in the list.\n{input}",
@@ -126,7 +126,7 @@ TASKS = [
     Task(
         name="sum", category="lists", description="the sum of the list",
         size_meaning="the number of integers", sizes=SIZES, max_size=MAX_ITEMS,
-        input_format=LIST_IN, output_format="the sum in decimal",
+        input_format=LIST_IN, output_format="the sum in decimal", answer_pattern=r"\d+",
         generate=generate_sum, reference=lambda line: str(sum(ints(line))),
         train_templates=(
             "Add up all the numbers in the list.\n{input}",
@@ -146,7 +146,7 @@ TASKS = [
         description="how many times a given value occurs in the list",
         size_meaning="the number of integers in the list", sizes=SIZES, max_size=MAX_ITEMS,
         input_format="X: then the list, e.g. `7: 1 7 3 7` (X and the list items are 0..999)",
-        output_format="the number of list items equal to X",
+        output_format="the number of list items equal to X", answer_pattern=r"\d+",
         generate=generate_count, reference=count,
         train_templates=(
             "Count how many times the number before the colon appears in the list after it.\n{input}",
@@ -166,7 +166,7 @@ TASKS = [
         description="the list with repeated values removed, first occurrences kept in order",
         size_meaning="the number of integers", sizes=SIZES, max_size=MAX_ITEMS,
         input_format=LIST_IN,
-        output_format="the first occurrence of each distinct value, in input order, space-separated",
+        output_format="the first occurrence of each distinct value, in input order, space-separated", answer_pattern=r"-?\d+(?: -?\d+)*",
         generate=lambda rng, size: join(random_list(rng, size)), reference=dedupe,
         train_templates=(
             "Remove duplicate numbers, keeping the first occurrence of each, in order.\n{input}",

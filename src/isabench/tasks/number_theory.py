@@ -142,7 +142,7 @@ TASKS = [
         name="gcd", category="number_theory", description="the greatest common divisor of two integers",
         size_meaning="the number of digits of each integer", sizes=WORD_SIZES, max_size=9,
         input_format="two non-negative decimal integers of `size` digits each, separated by one space",
-        output_format="their greatest common divisor (gcd(a, 0) = a, gcd(0, 0) = 0)",
+        output_format="their greatest common divisor (gcd(a, 0) = a, gcd(0, 0) = 0)", answer_pattern=r"\d+",
         generate=generate_gcd, reference=lambda line: str(math.gcd(*map(int, line.split()))),
         train_templates=(
             "Find the greatest common divisor of the two numbers.\n{input}",
@@ -162,7 +162,7 @@ TASKS = [
         description="the n-th Fibonacci number, exactly (F(0) = 0, F(1) = 1)",
         size_meaning="the largest n: n is drawn from the upper half of 0..size, and is size itself one time in five",
         sizes=(2, 4, 8, 16, 32, 64, 128), max_size=2000,
-        input_format="n, a non-negative decimal integer", output_format="F(n) in decimal, every digit",
+        input_format="n, a non-negative decimal integer", output_format="F(n) in decimal, every digit", answer_pattern=r"\d+",
         generate=generate_fib, reference=fib,
         train_templates=(
             "Give the n-th Fibonacci number, where F(0) = 0 and F(1) = 1.\n{input}",
@@ -180,7 +180,7 @@ TASKS = [
     Task(
         name="is_prime", category="number_theory", description="whether the integer is prime",
         size_meaning="the number of digits", sizes=WORD_SIZES, max_size=9,
-        input_format=NUMBER_IN, output_format="'yes' or 'no' (0 and 1 are not prime)",
+        input_format=NUMBER_IN, output_format="'yes' or 'no' (0 and 1 are not prime)", answer_pattern=r"\b(?:yes|no)\b",
         generate=generate_is_prime, reference=lambda line: "yes" if is_prime_number(int(line)) else "no",
         train_templates=(
             "Is the number prime? Answer yes or no.\n{input}",
@@ -199,7 +199,7 @@ TASKS = [
         name="collatz", category="number_theory",
         description="how many Collatz steps (n -> n/2 if even, 3n+1 if odd) take n to 1",
         size_meaning="the number of digits", sizes=WORD_SIZES, max_size=9, input_format=NUMBER_IN.replace("non-negative", "positive"),
-        output_format="the number of steps in decimal (0 for n = 1)",
+        output_format="the number of steps in decimal (0 for n = 1)", answer_pattern=r"\d+",
         generate=generate_collatz, reference=collatz,
         train_templates=(
             "Count the Collatz steps to reach 1: halve even numbers, map odd n to 3n+1.\n{input}",
@@ -217,7 +217,7 @@ TASKS = [
     Task(
         name="to_binary", category="number_theory", description="the integer written in base 2",
         size_meaning="the number of decimal digits", sizes=WORD_SIZES, max_size=9, input_format=NUMBER_IN,
-        output_format="binary digits without leading zeros ('0' for 0)",
+        output_format="binary digits without leading zeros ('0' for 0)", answer_pattern=r"\b[01]+\b",
         generate=generate_to_binary, reference=lambda line: format(int(line), "b"),
         train_templates=(
             "Convert the number to binary.\n{input}",
@@ -236,7 +236,7 @@ TASKS = [
         name="parity", category="number_theory",
         description="the parity of a bit string: 1 if it has an odd number of ones, else 0",
         size_meaning="the number of bits", sizes=(1, 2, 4, 8, 16, 32, 64), max_size=4096,
-        input_format="`size` characters, each 0 or 1", output_format="'1' for an odd number of ones, '0' for even",
+        input_format="`size` characters, each 0 or 1", output_format="'1' for an odd number of ones, '0' for even", answer_pattern=r"\b[01]\b",
         generate=generate_parity, reference=lambda line: str(line.count("1") % 2),
         train_templates=(
             "Give the parity of the bit string: 1 if it has an odd number of ones, else 0.\n{input}",

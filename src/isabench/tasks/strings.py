@@ -106,7 +106,7 @@ TASKS = [
     Task(
         name="reverse_string", category="strings", description="the string reversed",
         size_meaning="the number of letters", sizes=SIZES, max_size=MAX_LENGTH,
-        input_format=WORD_IN, output_format="the letters in reverse order",
+        input_format=WORD_IN, output_format="the letters in reverse order", answer_pattern=r"\b[a-z]+\b",
         generate=varied_word, reference=lambda line: line[::-1],
         train_templates=(
             "Reverse the string.\n{input}",
@@ -124,7 +124,7 @@ TASKS = [
     Task(
         name="uppercase", category="strings", description="the string in capital letters",
         size_meaning="the number of letters", sizes=SIZES, max_size=MAX_LENGTH,
-        input_format=WORD_IN, output_format="the same letters A-Z",
+        input_format=WORD_IN, output_format="the same letters A-Z", answer_pattern=r"\b[A-Z]+\b",
         generate=varied_word, reference=str.upper,
         train_templates=(
             "Convert the string to uppercase.\n{input}",
@@ -143,7 +143,7 @@ TASKS = [
         name="palindrome", category="strings",
         description="whether the string reads the same backwards",
         size_meaning="the number of letters", sizes=SIZES, max_size=MAX_LENGTH,
-        input_format=WORD_IN, output_format="'yes' or 'no'",
+        input_format=WORD_IN, output_format="'yes' or 'no'", answer_pattern=r"\b(?:yes|no)\b",
         generate=generate_palindrome, reference=lambda line: "yes" if line == line[::-1] else "no",
         train_templates=(
             "Is the string a palindrome? Answer yes or no.\n{input}",
@@ -161,7 +161,7 @@ TASKS = [
     Task(
         name="vowels", category="strings", description="the number of vowels (a, e, i, o, u)",
         size_meaning="the number of letters", sizes=SIZES, max_size=MAX_LENGTH,
-        input_format=WORD_IN, output_format="the count of a, e, i, o, u in decimal",
+        input_format=WORD_IN, output_format="the count of a, e, i, o, u in decimal", answer_pattern=r"\d+",
         generate=generate_vowels, reference=lambda line: str(sum(c in VOWELS for c in line)),
         train_templates=(
             "Count the vowels (a, e, i, o, u) in the string.\n{input}",
@@ -181,7 +181,7 @@ TASKS = [
         description="each letter shifted forward in the alphabet by k, wrapping from z to a",
         size_meaning="the number of letters", sizes=SIZES, max_size=MAX_LENGTH,
         input_format="k (0..25), a space, then `size` lowercase letters, e.g. `3 xyz`",
-        output_format="the shifted letters",
+        output_format="the shifted letters", answer_pattern=r"\b[a-z]+\b",
         generate=generate_caesar, reference=caesar,
         train_templates=(
             "Apply a Caesar shift: move each letter forward by the number given first, wrapping z to a.\n{input}",
@@ -200,7 +200,7 @@ TASKS = [
         name="rle", category="strings",
         description="run-length encoding: each run of a letter as its length then the letter",
         size_meaning="the number of letters", sizes=SIZES, max_size=MAX_LENGTH,
-        input_format=WORD_IN, output_format="count then letter for each run, e.g. aaabcc -> 3a1b2c",
+        input_format=WORD_IN, output_format="count then letter for each run, e.g. aaabcc -> 3a1b2c", answer_pattern=r"(?:\d+[a-z])+",
         generate=generate_rle, reference=rle,
         train_templates=(
             "Run-length encode the string: write each run as its length followed by the letter.\n{input}",
