@@ -33,8 +33,17 @@ def test_flags_override_profile_and_file(tmp_path: Path) -> None:
     assert (plan.items, plan.seed, plan.tasks) == (5, 9, ("add", "sort"))
     assert plan.task_sizes("add") == (4, 8)
     assert plan.task_sizes("sort") == PROFILES["quick"].task_sizes("sort")
-    assert plan.options == {"lm-builtin": {"batch_size": 4}}
+    # the file's options add to the profile's, system by system; its item count is every system's
+    assert plan.options == {"lm-builtin": {"batch_size": 4}} and plan.system_items("smollm2") == 5
+    path.write_text('profile = "quick"\n[options.lm-builtin]\nbatch_size = 4\n')
+    assert build_plan(None, path).options == {"lm-builtin": {"batch_size": 4}, "smollm2": {"items": 8}}
     assert plan.profile == "quick"
+    # a profile's options for a system the flags leave out go with it; the user's own stay (an error)
+    assert build_plan("quick", None, {"systems": ["rv-ref"]}).options == {}
+    # an item count of the user's own is every system's
+    assert build_plan("quick", None, {"items": 3}).system_items("smollm2") == 3
+    with pytest.raises(PlanError, match="options given for 'smollm2'"):
+        build_plan("quick", None, {"systems": ["rv-ref"], "options": {"smollm2": {"items": 2}}})
 
 
 @pytest.mark.parametrize(
@@ -54,6 +63,8 @@ def test_flags_override_profile_and_file(tmp_path: Path) -> None:
         ({"size_rule": "most"}, "size_rule must be"),
         ({"colour": "red"}, "unknown plan key(s): colour"),
         ({"systems": ["rv-ref"], "devices": ["cuda"]}, "cuda"),
+        ({"options": {"rv-ref": {"items": 0}}}, "options.rv-ref.items must be a positive integer"),
+        ({"options": {"rv-ref": {"items": "ten"}}}, "options.rv-ref.items must be a positive integer"),
     ],
 )
 def test_bad_plans_are_refused_with_a_clear_error(overrides: dict, message: str) -> None:
@@ -106,3 +117,19 @@ def test_digest_follows_the_plan() -> None:
     assert Plan().digest == Plan().digest
     assert Plan(items=3).digest != Plan(items=4).digest
     assert Plan.from_dict(Plan(items=3).as_dict()) == Plan(items=3)
+
+
+def test_a_system_may_run_fewer_items_per_cell() -> None:
+    plan = build_plan(overrides={"systems": ["rv-ref", "smollm2"], "tasks": ["add"], "sizes": {"add": [2, 4]},
+                                 "items": 6, "options": {"smollm2": {"items": 2}}})  # fmt: skip
+    counts = {(c.system, c.size): len(c.indices) for c in plan.cells()}
+    assert counts == {("rv-ref", 2): 6, ("rv-ref", 4): 6, ("smollm2", 2): 2, ("smollm2", 4): 2}
+    assert plan.system_items("smollm2") == 2 and plan.system_items("rv-ref") == 6
+
+
+def test_the_quick_profile_names_the_published_model_before_lm_builtin() -> None:
+    plan = build_plan("quick")
+    assert plan.systems.index("smollm2") < plan.systems.index("lm-builtin")
+    assert plan.system_items("smollm2") < plan.items
+    full = build_plan("full")
+    assert full.modes == ("direct", "trace", "compile") and "smollm2" in full.systems

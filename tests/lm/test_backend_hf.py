@@ -31,6 +31,8 @@ from transformers import (  # noqa: E402
     AutoModelForCausalLM,
     GPT2Config,
     GPT2LMHeadModel,
+    LlamaConfig,
+    LlamaForCausalLM,
     PreTrainedTokenizerFast,
     Qwen2Config,
     Qwen2ForCausalLM,
@@ -288,7 +290,66 @@ def test_the_models_own_generation_settings_are_set_aside(qwen, tmp_path) -> Non
     assert any(len(set(tokens)) < len(tokens) for tokens in expected)  # a penalty would have mattered
 
 
-# -- 3. FLOPs against torch's counter ---------------------------------------------------------------
+# -- 3. isabench's runtime on transformers' Llama weights, against its generate ---------------
+
+
+@pytest.fixture(scope="module")
+def llama(tmp_path_factory) -> Path:
+    """A tiny Llama with grouped-query attention (4 query heads, 2 key/value heads), rope base
+    100000 and tied embeddings, as SmolLM2 has, with the trained tokenizer and a chat template."""
+    tokenizer = train_tokenizer()
+    torch.manual_seed(3)
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=96, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512,
+                         tie_word_embeddings=True, rope_theta=100000.0, eos_token_id=tokenizer.eos_token_id,
+                         pad_token_id=tokenizer.pad_token_id, bos_token_id=None)  # fmt: skip
+    model = LlamaForCausalLM(config).eval()
+    with torch.no_grad():
+        for param in model.parameters():
+            if param.dim() > 1:
+                param.mul_(INIT_SCALE)
+    folder = tmp_path_factory.mktemp("llama") / "llama-gqa"
+    tokenizer.chat_template = QWEN_TEMPLATE
+    tokenizer.save_pretrained(folder)
+    model.save_pretrained(folder)
+    # the end-of-turn token as a slightly stronger copy of the most frequent greedy token: some answers stop
+    plain = HfBackend("cpu", {"path": str(folder), "threads": 1, "engine": "transformers"})
+    plain.load()
+    counts = collections.Counter(t for g in plain.generate(battery_instructions(2), 12) for t in g.tokens)
+    with torch.no_grad():
+        head = model.get_output_embeddings().weight
+        head[tokenizer.eos_token_id] = head[counts.most_common(1)[0][0]] * 1.02
+    model.save_pretrained(folder)
+    return folder
+
+
+def test_isabenchs_runtime_gives_transformers_tokens_on_a_grouped_query_llama(llama) -> None:
+    backends = {}
+    for engine in ("auto", "transformers"):
+        backends[engine] = HfBackend("cpu", {"path": str(llama), "threads": 1, "engine": engine})
+        info = backends[engine].load()
+        assert info["engine"] == ("isabench" if engine == "auto" else "transformers")
+    instructions = battery_instructions(2)
+    ours = backends["auto"].generate(instructions, max_new_tokens=12)
+    theirs = backends["transformers"].generate(instructions, max_new_tokens=12)
+    for a, b in zip(ours, theirs, strict=True):
+        assert (a.tokens, a.text, a.flops, a.tokens_in, a.stopped, a.kv_cache_bytes) == (
+            b.tokens, b.text, b.flops, b.tokens_in, b.stopped, b.kv_cache_bytes)  # fmt: skip
+    assert {g.stopped for g in ours} == {"eos", "max_new_tokens"}  # both endings covered
+    alone = [backends["auto"].generate([p], max_new_tokens=12)[0].tokens for p in instructions[:6]]
+    assert alone == [g.tokens for g in ours[:6]]  # batched = alone
+
+
+def test_the_engine_falls_back_to_transformers_where_the_runtime_cannot_go(qwen) -> None:
+    backend = HfBackend("cpu", {"path": str(qwen["chat"]), "threads": 1})
+    info = backend.load()
+    assert info["engine"] == "transformers"
+    assert "Qwen2ForCausalLM is not a LlamaForCausalLM" in info["engine_rule"]
+    assert "engine = 'isabench' cannot run" in one_line_backend_error(
+        {"path": str(qwen["chat"]), "threads": 1, "engine": "isabench"})  # fmt: skip
+
+
+# -- 4. FLOPs against torch's counter ---------------------------------------------------------------
 
 
 def _count_cpu_sdpa() -> None:
@@ -349,7 +410,7 @@ def test_model_costs_from_a_config_folder(tmp_path) -> None:
     assert "\n" not in str(caught.value)
 
 
-# -- 4. errors -------------------------------------------------------------------------------------
+# -- 5. errors -------------------------------------------------------------------------------------
 
 
 def one_line_backend_error(options: dict, device: str = "cpu") -> str:
@@ -401,6 +462,7 @@ def test_unloadable_systems_fail_the_plan_in_one_line(tmp_path, monkeypatch) -> 
 @pytest.mark.parametrize("options", [
     {"dtype": "fp8"}, {"chat": "maybe"}, {"chat": 2}, {"threads": "many"}, {"threads": 0}, {"threads": 1.5},
     {"trust_remote_code": "yes"}, {"revision": 3}, {"path": ""}, {"attn_implementation": 1},
+    {"engine": "fast"},
 ])  # fmt: skip
 def test_bad_option_values_are_backend_errors(options) -> None:
     with pytest.raises(BackendError) as caught:

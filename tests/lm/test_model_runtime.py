@@ -58,7 +58,7 @@ def test_the_runtimes_fused_forward_equals_the_model() -> None:
     from isabench.lm.model import causal_mask
 
     model = random_model().eval()
-    fast = InferenceModel(model)
+    fast = InferenceModel.of_builtin(model)
     tokens = torch.randint(0, 250, (3, 12))
     valid = torch.ones(3, 12, dtype=torch.bool)
     valid[1, :5] = valid[2, :2] = False

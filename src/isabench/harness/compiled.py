@@ -39,12 +39,13 @@ class CompiledSystem(RvFastSystem):
 
 def compile_item(task: Task, plan, sizes: list[int], model) -> Item:
     """The one request a model gets to write the task's program (examples at the first size).
-    Its budget is the model's compile_max_new_tokens, else the battery program's bytes cut to
+    Its budget is the model's compile_max_new_tokens, else the battery program's length in the
+    model's tokens (bytes where it cannot count them) cut to
     what the model's context leaves (where that is known and leaves any room)."""
     prompt = compile_prompt(task, sizes[0], plan.seed, model.prompt_options, plan.heldout, plan.memory_size)
     budget = model.compile_max_new_tokens
     if budget is None:
-        budget, room = compile_budget(task), model.room(prompt)
+        budget, room = compile_budget(task, model.text_tokens), model.room(prompt)
         if room is not None and room > 0:
             budget = min(budget, room)
     return Item(

@@ -118,10 +118,13 @@ class Plan:
 
         return tuple(self.modes) if getattr(system_class(system), "kind", "") == "model" else (None,)
 
+    def system_items(self, system: str) -> int:
+        """Items per cell for this system: its option `items` where given, else the plan's."""
+        return (self.options.get(system) or {}).get("items", self.items)
+
     def cells(self) -> list[Cell]:
-        indices = tuple(range(self.items))
         return [
-            Cell(system, device, task, size, indices, mode)
+            Cell(system, device, task, size, tuple(range(self.system_items(system))), mode)
             for system, device in self.pairs()
             for mode in self.system_modes(system)
             for task in self.tasks
@@ -207,6 +210,9 @@ class Plan:
         for name in self.options:
             if name not in self.systems:
                 raise PlanError(f"options given for '{name}', which is not among the plan's systems")
+            count = self.options[name].get("items", 1)
+            if not _is(count, (int,)) or count < 1:
+                raise PlanError(f"options.{name}.items must be a positive integer, got {count!r}")
         if not self.tasks:
             raise PlanError("the plan has no tasks")
         for task in self.tasks:
@@ -261,13 +267,17 @@ PROFILES: dict[str, Plan] = {
     # the machine side's baseline (first machine listed) is rv-fast, the fastest executor equal to rv-ref;
     # every task at its 2nd to 5th default sizes (lm-builtin trained on the first three)
     # and on the two past them, 40 items per cell, on CPU: well under 5 minutes on 2 cores
-    "quick": Plan(profile="quick", systems=("rv-fast", "rv-ref", "lm-builtin"), size_rule="quick", items=40),
+    # smollm2 (the published model) comes first among the models, so the headline names it first;
+    # it runs 8 items per cell (about 4 minutes), lm-builtin and the machines 40
+    "quick": Plan(profile="quick", systems=("rv-fast", "rv-ref", "smollm2", "lm-builtin"), size_rule="quick",
+                  items=40, options={"smollm2": {"items": 8}}),
     # every task at every default size, 100 items per cell, every CPU system incl. the qemu peer,
-    # and the model in all three modes (trace and compile prompts hold a whole program: a model
-    # whose context cannot hold one gets context_overflow records, reported as such)
+    # and the models in all three modes (trace and compile prompts hold a whole program: a model
+    # whose context cannot hold one gets context_overflow records, reported as such); smollm2,
+    # whose trace prompts run to 2,400 tokens, 10 items per cell
     "full": Plan(
-        profile="full", systems=("rv-fast", "rv-ref", "qemu", "lm-builtin"), size_rule="all", items=100,
-        modes=MODES,
+        profile="full", systems=("rv-fast", "rv-ref", "qemu", "smollm2", "lm-builtin"), size_rule="all",
+        items=100, modes=MODES, options={"smollm2": {"items": 10}},
     ),
 }
 
@@ -293,6 +303,38 @@ def load_plan_file(path: str | Path) -> dict:
     return data.get("plan", data) if isinstance(data.get("plan"), dict) else data
 
 
+def _merged_options(data: dict, update: dict) -> dict:
+    """`update` with its options merged into data's per system (a later table adds keys to an
+    earlier one instead of replacing it); anything not a table is left for validation to refuse."""
+    ours, theirs = data.get("options"), update.get("options")
+    if not isinstance(ours, dict) or not isinstance(theirs, dict):
+        return update
+    merged = dict(ours)
+    for name, options in theirs.items():
+        both = isinstance(options, dict) and isinstance(merged.get(name), dict)
+        merged[name] = {**merged[name], **options} if both else options
+    return {**update, "options": merged}
+
+
+def _drop_profile_options(data: dict, defaults: Plan, items_given: bool) -> None:
+    """A profile's own options give way: those of a system the plan no longer runs go, and its
+    per-system item counts go where the user gave an item count of their own."""
+    given = data.get("options")
+    if not isinstance(given, dict) or not isinstance(data.get("systems"), list | tuple):
+        return
+    kept = {}
+    for name, options in given.items():
+        own = defaults.options.get(name)
+        if name not in data["systems"] and options == own:
+            continue
+        if items_given and isinstance(options, dict) and own and options.get("items") == own.get("items"):
+            options = {key: value for key, value in options.items() if key != "items"}
+            if not options:
+                continue
+        kept[name] = options
+    data["options"] = kept
+
+
 def build_plan(
     profile: str | None = None, plan_file: str | Path | None = None, overrides: dict | None = None
 ) -> Plan:
@@ -300,6 +342,7 @@ def build_plan(
     if profile is not None and profile not in PROFILES:
         raise PlanError(f"unknown profile '{profile}' (known: {', '.join(PROFILES)})")
     data = PROFILES[profile].as_dict() if profile else Plan().as_dict()
+    from_file: dict = {}
     if plan_file is not None:
         from_file = load_plan_file(plan_file)
         if "profile" in from_file and profile is None:
@@ -307,8 +350,12 @@ def build_plan(
             if name not in PROFILES:
                 raise PlanError(f"{plan_file}: unknown profile '{name}' (known: {', '.join(PROFILES)})")
             data = PROFILES[name].as_dict()
-        data.update(from_file)
-    data.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    flags = {k: v for k, v in (overrides or {}).items() if v is not None}
+    data.update(_merged_options(data, from_file))
+    data.update(_merged_options(data, flags))
+    defaults = PROFILES.get(data.get("profile") or profile or "") if (profile or "profile" in data) else None
+    if defaults is not None:
+        _drop_profile_options(data, defaults, items_given="items" in from_file or "items" in flags)
     plan = Plan.from_dict(data)
     plan.validate()
     return plan

@@ -1,4 +1,6 @@
-"""lm-builtin's runtime: batched greedy decoding with a KV cache, on CPU or CUDA, measured.
+"""isabench's runtime: batched greedy decoding with a KV cache, on CPU or CUDA, measured, for
+lm-builtin (Runtime) and for other Llama-style models (Runtime subclasses that bring their own
+weights, tokenizer and FLOP count, as lm.llama does for transformers' LlamaForCausalLM).
 
 Prompts are left-padded; each lane's positions start at 0 at its first real token and no real
 token attends to padding, so a batch decodes exactly what each prompt decodes alone.
@@ -78,7 +80,8 @@ def _sync(device: torch.device) -> None:
 
 
 class Runtime:
-    """A model placed on a device, ready to answer prompts."""
+    """A model placed on a device, ready to answer prompts. What is specific to a model lives in
+    `fast` (its InferenceModel), encode/decode, eos_ids/pad_id and forward_flops."""
 
     def __init__(self, model: Transformer, device: str = "cpu", dtype: str = "fp32",
                  threads: int | None = None):  # fmt: skip
@@ -87,9 +90,28 @@ class Runtime:
             torch.set_num_threads(threads)
         self.threads = torch.get_num_threads()
         self.model = model.to(self.device, self.dtype).eval()
-        self.fast = InferenceModel(self.model)
+        self.fast = InferenceModel.of_builtin(self.model)
         self.config = model.config
         self.param_bytes = sum(p.numel() * p.element_size() for p in self.model.parameters())
+        self.eos_ids: frozenset[int] = frozenset({EOS})
+        self.pad_id = PAD
+
+    def encode(self, prompt: str) -> list[int]:
+        """The ids the model is given for an instruction."""
+        return encode_prompt(prompt)
+
+    def decode(self, ids: list[int]) -> str:
+        """An answer's text from its ids."""
+        return decode_ids(ids)
+
+    def forward_flops(self, query_tokens: int, key_tokens: int, logit_rows: int) -> int:
+        """FLOPs of one forward pass (see model.forward_flops)."""
+        return forward_flops(self.config, query_tokens, key_tokens, logit_rows)
+
+    @property
+    def context(self) -> int:
+        """The model's context length in tokens."""
+        return self.fast.config.max_seq_len
 
     def set_threads(self, threads: int) -> None:
         """Use this many torch CPU threads from now on (recorded with every result)."""
@@ -105,7 +127,8 @@ class Runtime:
 
     def kv_bytes(self, tokens: int) -> int:
         element = torch.finfo(self.dtype).bits // 8
-        return 2 * self.config.n_layers * tokens * self.config.dim * element
+        shape = self.fast.config
+        return 2 * shape.n_layers * tokens * shape.n_kv_heads * shape.head_dim * element
 
     @torch.inference_mode()
     def generate(self, prompts: list[str] | list[list[int]], max_new_tokens: int | list[int] = 128,
@@ -127,11 +150,11 @@ class Runtime:
         return results
 
     def _generate_batch(self, prompts: list, limits: list[int], on_token: OnToken | None) -> list[Generation]:
-        config, device = self.config, self.device
-        encoded = [encode_prompt(p) if isinstance(p, str) else list(p) for p in prompts]
+        shape, device = self.fast.config, self.device
+        encoded = [self.encode(p) if isinstance(p, str) else list(p) for p in prompts]
         # Each row's positions start at its own first token, so each row may use what the context
         # leaves after its own prompt (the cache is sized for the batch: longest prompt + budget).
-        limits = [max(1, min(limit, config.max_seq_len - len(ids)))
+        limits = [max(1, min(limit, shape.max_seq_len - len(ids)))
                   for limit, ids in zip(limits, encoded, strict=True)]  # fmt: skip
         # Rows run longest prompt first, so that the prefill can go in chunks of similar length
         # (less padding computed); results come back in the caller's order.
@@ -141,18 +164,20 @@ class Runtime:
         width = max(lengths)
         max_new_tokens = max(limits)
         batch = len(prompts)
-        tokens = torch.full((batch, width), PAD, dtype=torch.long)
+        tokens = torch.full((batch, width), self.pad_id, dtype=torch.long)
         for row, ids in enumerate(encoded):
             tokens[row, width - len(ids) :] = torch.tensor(ids)
         tokens = tokens.to(device)
-        valid = tokens != PAD
+        # from the lengths, not the ids: a prompt may hold the pad id itself (a chat template's end mark)
+        starts = width - torch.tensor(lengths, device=device)
+        valid = torch.arange(width, device=device)[None] >= starts[:, None]
         positions = (valid.long().cumsum(1) - 1).clamp(min=0)
         total = width + max_new_tokens
-        shape = (config.n_layers, batch, config.n_heads, total, config.head_dim)  # per layer
+        cache_shape = (shape.n_layers, batch, shape.n_kv_heads, total, shape.head_dim)  # per layer
         # Only the slots left of each prefill chunk are never written; they are masked, but must
         # hold numbers (0 x a masked score, not NaN), so they alone are zeroed.
-        keys_cache = torch.empty(shape, dtype=self.dtype, device=device)
-        values_cache = torch.empty(shape, dtype=self.dtype, device=device)
+        keys_cache = torch.empty(cache_shape, dtype=self.dtype, device=device)
+        values_cache = torch.empty(cache_shape, dtype=self.dtype, device=device)
         steps_ahead = torch.arange(1, max_new_tokens + 1, device=device)
         cos, sin = self.fast.rope(torch.cat([positions, positions[:, -1:] + steps_ahead], dim=1))
 
@@ -169,15 +194,15 @@ class Runtime:
             keys_cache[:, rows, :, : width - w] = 0
             values_cache[:, rows, :, : width - w] = 0
             caches = [[keys_cache[layer, rows, :, width - w :], values_cache[layer, rows, :, width - w :], 0]
-                      for layer in range(config.n_layers)]  # fmt: skip
+                      for layer in range(shape.n_layers)]  # fmt: skip
             mask = causal_mask(valid[chunk])
             logits = self.fast(tokens[chunk], cos[chunk], sin[chunk], mask, caches, last_only=True)
             next_tokens[rows] = logits[:, -1].argmax(-1)
             _sync(device)
             now = time.perf_counter() - start
             ttft[rows] = [now] * (last - first)
-            batch_flops += forward_flops(config, w, w, 1) * (last - first)
-        layer_caches = [[keys_cache[layer], values_cache[layer], 0] for layer in range(config.n_layers)]
+            batch_flops += self.forward_flops(w, w, 1) * (last - first)
+        layer_caches = [[keys_cache[layer], values_cache[layer], 0] for layer in range(shape.n_layers)]
 
         generated = [[] for _ in range(batch)]
         finished_at = [None] * batch
@@ -196,7 +221,7 @@ class Runtime:
                     generated[row].append(token)
                     if on_token is not None and on_token(order[row], token):
                         asked_to_stop[row] = True
-                    if token == EOS or len(generated[row]) == limits[row] or asked_to_stop[row]:
+                    if token in self.eos_ids or len(generated[row]) == limits[row] or asked_to_stop[row]:
                         finished_at[row] = now
             if all(t is not None for t in finished_at):
                 break
@@ -207,7 +232,7 @@ class Runtime:
             here = slice(at, at + 1)
             logits = self.fast(next_tokens[:, None], cos[:, here], sin[:, here], mask, layer_caches)
             next_tokens = logits[:, -1].argmax(-1)
-            batch_flops += forward_flops(config, 1, at + 1, 1) * batch
+            batch_flops += self.forward_flops(1, at + 1, 1) * batch
             step += 1
         _sync(device)
         batch_latency = time.perf_counter() - start
@@ -220,14 +245,14 @@ class Runtime:
         for row in range(batch):
             out = generated[row]
             n_in = lengths[row]
-            flops = forward_flops(config, n_in, n_in, 1) + sum(
-                forward_flops(config, 1, n_in + j, 1) for j in range(1, len(out))
+            flops = self.forward_flops(n_in, n_in, 1) + sum(
+                self.forward_flops(1, n_in + j, 1) for j in range(1, len(out))
             )
             results[order[row]] = Generation(
-                text=decode_ids(out), tokens=out, tokens_in=n_in, tokens_out=len(out),
+                text=self.decode(out), tokens=out, tokens_in=n_in, tokens_out=len(out),
                 ttft_s=ttft[row], latency_s=finished_at[row], flops=flops,
                 kv_cache_bytes=self.kv_bytes(n_in + len(out) - 1), param_bytes=self.param_bytes,
-                stopped=("eos" if out and out[-1] == EOS
+                stopped=("eos" if out and out[-1] in self.eos_ids
                          else "stop" if asked_to_stop[row] else "max_new_tokens"),
                 batch=batch_record,
             )  # fmt: skip

@@ -1,5 +1,6 @@
-"""lm-builtin's forward pass for inference: the same arithmetic as model.Transformer, in fewer
-and larger operations, so that decoding spends its time computing rather than dispatching.
+"""The forward pass for inference of Llama-style decoders: lm-builtin's model.Transformer, and
+transformers' LlamaForCausalLM (grouped-query attention included), in fewer and larger
+operations, so that decoding spends its time computing rather than dispatching.
 
 - q, k and v come from one matrix product (their weights stacked), gate and up from another;
 - RMSNorm is one fused call in fp32 (and the model's own formula in half precision);
@@ -17,35 +18,68 @@ the model and to transformers).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 import torch.nn.functional as F
 
 from .model import Transformer
 
 
-class InferenceModel:
-    """A Transformer's weights arranged for decoding; call it as Transformer.forward, with the
-    rotary tables given (`rope(positions)`) instead of positions."""
+@dataclass(frozen=True)
+class Shape:
+    """What the inference path needs to know of an architecture."""
 
-    def __init__(self, model: Transformer):
-        config = model.config
-        self.config = config
-        self.embed = model.embed_tokens.weight
+    n_layers: int
+    n_heads: int
+    n_kv_heads: int  # key/value heads (grouped-query attention: n_heads is a multiple of it)
+    head_dim: int
+    rope_theta: float
+    norm_eps: float
+    max_seq_len: int
+
+    @classmethod
+    def of_builtin(cls, config) -> Shape:
+        """lm-builtin's ModelConfig (every head has its own keys and values)."""
+        return cls(config.n_layers, config.n_heads, config.n_heads, config.head_dim,
+                   config.rope_theta, config.norm_eps, config.max_seq_len)  # fmt: skip
+
+
+class InferenceModel:
+    """A Llama-style decoder's weights arranged for decoding; call it as Transformer.forward,
+    with the rotary tables given (`rope(positions)`) instead of positions. `body` holds
+    embed_tokens, layers (each with input_layernorm, self_attn.{q,k,v,o}_proj,
+    post_attention_layernorm, mlp.{gate,up,down}_proj) and norm: lm-builtin's Transformer, or
+    the `model` inside transformers' LlamaForCausalLM; `head` is the output projection."""
+
+    def __init__(self, body, head: torch.Tensor, shape: Shape):
+        self.config = shape
+        self.embed = body.embed_tokens.weight
         self.layers = []
-        for layer in model.layers:
+        kv_heads, group = shape.n_kv_heads, shape.n_heads // shape.n_kv_heads
+        for layer in body.layers:
             attention, mlp = layer.self_attn, layer.mlp
-            qkv = torch.cat([attention.q_proj.weight, attention.k_proj.weight, attention.v_proj.weight])
+            # rows per key/value head: its `group` query heads, its key head, its value head
+            q, k, v = (proj.weight.view(kv_heads, -1, shape.head_dim, proj.weight.shape[-1])
+                       for proj in (attention.q_proj, attention.k_proj, attention.v_proj))  # fmt: skip
+            qkv = torch.cat([q, k, v], dim=1).flatten(0, 2)
             gate_up = torch.cat([mlp.gate_proj.weight, mlp.up_proj.weight])
             self.layers.append((layer.input_layernorm.weight, qkv.contiguous(), attention.o_proj.weight,
                                 layer.post_attention_layernorm.weight, gate_up.contiguous(),
                                 mlp.down_proj.weight))  # fmt: skip
-        self.norm = model.norm.weight
-        self.head = model.lm_head.weight
+        self.norm = body.norm.weight
+        self.head = head
         device = self.head.device
+        config = shape
+        self.group = group
         self.half = config.head_dim // 2
         self.scale = config.head_dim**-0.5
         exponents = torch.arange(0, config.head_dim, 2, device=device, dtype=torch.float32) / config.head_dim
         self.inv_freq = 1.0 / (config.rope_theta**exponents)
+
+    @classmethod
+    def of_builtin(cls, model: Transformer) -> InferenceModel:
+        return cls(model, model.lm_head.weight, Shape.of_builtin(model.config))
 
     def rope(self, positions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """cos and sin at these positions, [B, T, 1, 1, head_dim] (broadcast over q/k and heads),
@@ -71,25 +105,34 @@ class InferenceModel:
         attend), None (causal), or for one new token per row an additive float bias [B, 1, 1,
         keys] (0 or -inf: attention as two products, faster than the CPU's fused kernel for a
         single query); caches: per layer [k, v, start] written in place at start.. (k, v:
-        [B, H, S, D])."""
+        [B, KV heads, S, D])."""
         config = self.config
         batch, steps = tokens.shape
-        heads, head_dim = config.n_heads, config.head_dim
+        kv_heads, head_dim, group = config.n_kv_heads, config.head_dim, self.group
         x = F.embedding(tokens, self.embed)
         for (norm1, qkv_w, o_w, norm2, gate_up_w, down_w), cache in zip(self.layers, caches, strict=True):
-            qkv = F.linear(self._norm(x, norm1), qkv_w).view(batch, steps, 3, heads, head_dim)
-            qk = qkv[:, :, :2]
+            # per key/value head: its `group` query heads, then its key, then its value
+            qkv = F.linear(self._norm(x, norm1), qkv_w).view(batch, steps, kv_heads, group + 2, head_dim)
+            qk = qkv[:, :, :, : group + 1]
             qk = qk * cos + qk.roll(self.half, dims=-1) * sin  # sin's first half negated: rotate-half
-            q, k, v = qk[:, :, 0].transpose(1, 2), qk[:, :, 1].transpose(1, 2), qkv[:, :, 2].transpose(1, 2)
+            q = qk[:, :, :, :group].reshape(batch, steps, kv_heads * group, head_dim).transpose(1, 2)
+            k, v = qk[:, :, :, group].transpose(1, 2), qkv[:, :, :, group + 1].transpose(1, 2)
             k_cache, v_cache, start = cache
             k_cache[:, :, start : start + steps] = k
             v_cache[:, :, start : start + steps] = v
             keys, values = k_cache[:, :, : start + steps], v_cache[:, :, : start + steps]
             if mask is not None and mask.is_floating_point():  # one query per row: plain products
-                scores = torch.matmul(q, keys.transpose(-1, -2)) * self.scale + mask
-                out = torch.matmul(scores.softmax(-1), values)
+                if group > 1:  # a key/value head's query heads as rows of one product
+                    grouped = q.reshape(batch, kv_heads, group * steps, head_dim)
+                    scores = torch.matmul(grouped, keys.transpose(-1, -2)) * self.scale + mask
+                    out = torch.matmul(scores.softmax(-1), values)
+                    out = out.view(batch, kv_heads * group, steps, head_dim)
+                else:
+                    scores = torch.matmul(q, keys.transpose(-1, -2)) * self.scale + mask
+                    out = torch.matmul(scores.softmax(-1), values)
             else:
-                out = F.scaled_dot_product_attention(q, keys, values, attn_mask=mask, is_causal=mask is None)
+                out = F.scaled_dot_product_attention(q, keys, values, attn_mask=mask, is_causal=mask is None,
+                                                     enable_gqa=group > 1)  # fmt: skip
             x = x + F.linear(out.transpose(1, 2).reshape(batch, steps, -1), o_w)
             gate, up = F.linear(self._norm(x, norm2), gate_up_w).chunk(2, dim=-1)
             x = x + F.linear(F.silu(gate) * up, down_w)

@@ -149,10 +149,13 @@ def compile_prompt(
     )  # fmt: skip
 
 
-def compile_budget(task: Task) -> int:
-    """compile mode's default answer budget in tokens: the battery program's own size in bytes
-    (comments included), a generous bound on a program for the same task."""
-    return len(task.program_source().encode())
+def compile_budget(task: Task, count_tokens=None) -> int:
+    """compile mode's default answer budget in tokens: the battery program's own length
+    (comments included) in the model's tokens where `count_tokens` counts them, else in bytes
+    (a byte-level model's tokens): a generous bound on a program for the same task."""
+    source = task.program_source()
+    counted = count_tokens(source) if count_tokens is not None else None
+    return counted if counted is not None else len(source.encode())
 
 
 def mode_item(task: Task, item: Item, mode: str, options: PromptOptions, memory_size: int = 1 << 20) -> Item:

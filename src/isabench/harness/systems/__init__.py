@@ -14,11 +14,12 @@ from ...lm.backends.base import Backend
 from .base import Outcome, System, SystemUnavailable
 from .control import EmptySystem
 from .machine import MachineSystem, QemuSystem, RvBatchSystem, RvFastSystem, RvRefSystem
-from .model import LmBuiltinSystem, ModelSystem
+from .model import LmBuiltinSystem, ModelSystem, Smollm2System
 
 SYSTEMS: dict[str, type[System]] = {
     cls.name: cls
-    for cls in (RvRefSystem, RvFastSystem, RvBatchSystem, QemuSystem, LmBuiltinSystem, EmptySystem)
+    for cls in (RvRefSystem, RvFastSystem, RvBatchSystem, QemuSystem, LmBuiltinSystem, Smollm2System,
+                EmptySystem)
 }
 
 

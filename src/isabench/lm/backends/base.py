@@ -45,6 +45,10 @@ class Backend(ABC):
         """Tokens the model is given for this instruction, or None where it cannot be counted here."""
         return None
 
+    def text_tokens(self, text: str) -> int | None:
+        """Tokens of plain text (no template around it), or None where they cannot be counted here."""
+        return None
+
     @property
     def context(self) -> int | None:
         """The model's context length in tokens, or None where it is not known here."""

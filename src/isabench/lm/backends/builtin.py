@@ -59,6 +59,9 @@ class BuiltinBackend(Backend):
     def prompt_tokens(self, prompt: str) -> int:
         return len(encode_prompt(prompt))
 
+    def text_tokens(self, text: str) -> int:
+        return len(text.encode())  # a byte-level model: one token per byte
+
     @property
     def context(self) -> int:
         return self.runtime.config.max_seq_len

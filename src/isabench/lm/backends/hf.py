@@ -1,6 +1,9 @@
-"""Any causal language model through transformers (`hf:<folder-or-hub-id>`).
+"""Any causal language model through transformers (`hf:<folder, hub id or .gguf file>`).
 
-Options: path (a local folder, or a hub id handed to transformers as it is), chat ("auto": the
+Options: path (a local folder, a `.gguf` file — converted once into a cached folder by
+lm.gguf_import —, or a hub id handed to transformers as it is), engine ("auto": isabench's
+runtime (lm.llama) where the model is a plain Llama in fp32 on CPU or any dtype on CUDA, else
+transformers' generate; "isabench"; "transformers"), chat ("auto": the
 tokenizer's chat template when it has one; true; false: the instruction text itself, tokenized
 as the tokenizer does by default), dtype ("auto": fp32 on CPU, bf16 on CUDA; fp32, bf16, fp16),
 attn_implementation and revision (passed to transformers when given), trust_remote_code
@@ -28,6 +31,7 @@ from .base import Backend, BackendError
 
 CHAT_CHOICES = {"auto": "auto", True: True, False: False, "true": True, "false": False}
 DTYPE_CHOICES = ("auto", *DTYPES)
+ENGINES = ("auto", "isabench", "transformers")
 FLOPS_RULE = (
     "2 x Linear/Conv1D weights per token (output head excluded) + 4 x layers x heads x head_dim per "
     "query-key pair + 2 x head weights per logit row; each prompt as if decoded alone"
@@ -65,6 +69,14 @@ def _looks_like_path(target: str) -> bool:
         or "\\" in target
         or target.count("/") > 1
     )
+
+
+def _starts_with_gguf_magic(path: Path) -> bool:
+    try:
+        with open(path, "rb") as stream:
+            return stream.read(4) == b"GGUF"
+    except OSError:
+        return False
 
 
 def _dtype_kwarg() -> str:
@@ -288,6 +300,9 @@ class HfBackend(Backend):
         self.revision = options.pop("revision", None)
         if self.revision is not None and not isinstance(self.revision, str):
             raise BackendError(f"revision must be a branch, tag or commit, got {self.revision!r}")
+        self.engine_option = options.pop("engine", "auto")
+        if self.engine_option not in ENGINES:
+            raise BackendError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine_option!r}")
         self.threads_option = options.pop("threads", "auto")
         if self.threads_option != "auto":
             given = self.threads_option
@@ -306,8 +321,18 @@ class HfBackend(Backend):
         local = Path(self.path).expanduser()
         if local.is_dir():
             return str(local), {"local_files_only": True, "trust_remote_code": self.trust_remote_code}
+        if local.suffix.lower() == ".gguf" or (local.is_file() and _starts_with_gguf_magic(local)):
+            from ..gguf_import import GgufError, converted
+
+            try:
+                self.gguf = {"file": str(local.resolve()), "folder": str(converted(local))}
+            except GgufError as err:
+                raise BackendError(str(err)) from None
+            kwargs = {"local_files_only": True, "trust_remote_code": self.trust_remote_code}
+            return self.gguf["folder"], kwargs
         if local.exists():
-            raise BackendError(f"{self.path}: not a folder (a model folder or a hub id is expected)")
+            raise BackendError(f"{self.path}: not a folder or a GGUF file (a model folder, a .gguf file "
+                               "or a hub id is expected)")  # fmt: skip
         if _looks_like_path(self.path):
             raise BackendError(f"{self.path}: no such folder")
         kwargs = {"local_files_only": _offline(), "trust_remote_code": self.trust_remote_code}
@@ -366,6 +391,7 @@ class HfBackend(Backend):
         dtype = next(model.parameters()).dtype
         self.element_bytes = torch.tensor([], dtype=dtype).element_size()
         self.param_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
+        self.engine, engine_rule = self._choose_engine()
         threads, rule = self._choose_threads()
         try:
             # warm-up; and a model that cannot answer at all fails here, not on every item
@@ -402,7 +428,30 @@ class HfBackend(Backend):
             "threads_rule": rule,
             "flops": {"rule": FLOPS_RULE, **self.costs.to_dict()},
             "transformers": transformers.__version__,
+            "engine": self.engine,
+            "engine_rule": engine_rule,
+            "gguf": getattr(self, "gguf", None),
         }
+
+    def _choose_engine(self) -> tuple[str, str]:
+        """Which loop decodes: isabench's runtime (lm.llama) or transformers' generate."""
+        from ..llama import LlamaRuntime, unsupported
+
+        reason = unsupported(self.model)
+        if reason is None and self.device == "cpu" and self.dtype_name != "fp32":
+            reason = f"dtype {self.dtype_name} on CPU (isabench's runtime runs fp32 there)"
+        if self.engine_option == "transformers" or (self.engine_option == "auto" and reason is not None):
+            rule = "given" if self.engine_option == "transformers" else f"auto: {reason}"
+            return "transformers", rule
+        if reason is not None:
+            raise BackendError(f"{self.path}: engine = 'isabench' cannot run this model: {reason}")
+        self.runtime = LlamaRuntime(
+            self.model, self._encode,
+            lambda ids: self.tokenizer.decode(ids, skip_special_tokens=True),
+            self.eos_ids, self.pad_id, self.costs.forward_flops,
+        )  # fmt: skip
+        rule = "given" if self.engine_option == "isabench" else "auto: a Llama isabench's runtime decodes"
+        return "isabench", rule
 
     @staticmethod
     def _eos_ids(generation_config, tokenizer, config) -> list[int]:
@@ -453,6 +502,9 @@ class HfBackend(Backend):
     def prompt_tokens(self, prompt: str) -> int:
         return len(self._encode(prompt))
 
+    def text_tokens(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
     @property
     def context(self) -> int | None:
         config = self.model.config
@@ -468,10 +520,15 @@ class HfBackend(Backend):
         if self.device == "cuda":
             torch.cuda.synchronize()
 
-    @torch.inference_mode()
     def generate(self, prompts: list[str], max_new_tokens: int) -> list[Generation]:
         if not prompts:
             return []
+        if getattr(self, "engine", None) == "isabench":
+            return self.runtime.generate(prompts, max_new_tokens, batch_size=len(prompts))
+        return self._generate_transformers(prompts, max_new_tokens)
+
+    @torch.inference_mode()
+    def _generate_transformers(self, prompts: list[str], max_new_tokens: int) -> list[Generation]:
         start = time.perf_counter()
         encoded = [self._encode(p) for p in prompts]
         lengths = [len(ids) for ids in encoded]
@@ -529,7 +586,7 @@ class HfBackend(Backend):
         self._sync()
 
     def close(self) -> None:
-        for name in ("model", "tokenizer"):
+        for name in ("runtime", "model", "tokenizer"):
             if hasattr(self, name):
                 delattr(self, name)
         if self.device == "cuda" and torch.cuda.is_available():
