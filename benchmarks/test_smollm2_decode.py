@@ -6,8 +6,9 @@ otherwise get.
 
 Every side gets the same battery instructions as strings and returns text (chat template,
 tokenizing and detokenizing inside the timed call), decodes greedily and generates exactly
-NEW_TOKENS tokens per prompt (the end-of-turn token is switched off for all three), so all do
-the same forward passes. isabench's runtime and transformers must give identical tokens.
+NEW_TOKENS tokens per prompt (nothing ends a row early: the end-of-turn token is decoded like
+any other by isabench and transformers, and suppressed for llama.cpp), so all do the same
+forward passes. isabench's runtime and transformers must give identical tokens.
 
 Run with `pytest benchmarks/test_smollm2_decode.py --benchmark-json=PATH`; `extra_info` carries
 each side's median seconds, rate and the speedup.
@@ -32,6 +33,7 @@ from isabench.tasks import TASKS  # noqa: E402
 NEW_TOKENS = 32
 BATCH_SIZES = [1, 16]
 ROUNDS = 5  # pairs of timed calls per batch size; medians are reported
+NO_TOKEN = 2**31 - 1  # an end-of-sequence id beyond every vocabulary
 
 
 @pytest.fixture(scope="module")
@@ -74,10 +76,12 @@ def theirs(backend, config, batch: list[str]) -> list[list[int]]:
 def test_smollm2_against_transformers(benchmark, backend, prompts, batch_size) -> None:
     """The two in turns, ROUNDS times, so that a shared CPU's slow spells fall on both."""
     config = copy.deepcopy(backend.model.generation_config)
-    config.update(do_sample=False, max_new_tokens=NEW_TOKENS, min_new_tokens=NEW_TOKENS,
+    # an end id no token has, on both sides: every row runs to NEW_TOKENS and the end-of-turn token,
+    # when it is the argmax, is decoded like any other (min_new_tokens would mask it instead)
+    config.update(do_sample=False, max_new_tokens=NEW_TOKENS, eos_token_id=NO_TOKEN,
                   pad_token_id=backend.pad_id)  # fmt: skip
     eos = backend.runtime.eos_ids
-    backend.runtime.eos_ids = frozenset()  # every row runs to NEW_TOKENS, as min_new_tokens does there
+    backend.runtime.eos_ids = frozenset()
     try:
         batch = prompts[:batch_size]
         calls = {"smollm2": lambda: ours(backend, batch),

@@ -22,6 +22,9 @@ from isabench.report.readme import (
     SERVE_END,
     SERVE_JSON,
     SERVE_START,
+    SMOL_END,
+    SMOL_JSON,
+    SMOL_START,
     SPEED_END,
     SPEED_JSON,
     SPEED_START,
@@ -33,6 +36,7 @@ from isabench.report.readme import (
     render_fuzz,
     render_prompts,
     render_serve,
+    render_smollm2_decode,
     render_speed,
 )
 
@@ -82,6 +86,14 @@ def test_readme_decode_block_matches_the_committed_benchmark(monkeypatch) -> Non
     block = current_block(start=DECODE_START, end=DECODE_END)
     assert block == render_decode(), "run: python3 -m isabench.report.readme"
     assert "in turns" in block and "batch 64" in block
+
+
+def test_readme_smollm2_decode_block_matches_the_committed_benchmark(monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    assert (ROOT / SMOL_JSON).exists()
+    block = current_block(start=SMOL_START, end=SMOL_END)
+    assert block == render_smollm2_decode(), "run: python3 -m isabench.report.readme"
+    assert "batch 16" in block and "identical tokens" in block and "llama.cpp" in block
 
 
 def test_readme_model_table_is_the_shipped_evaluation(monkeypatch) -> None:

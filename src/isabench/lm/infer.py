@@ -69,6 +69,12 @@ class InferenceModel:
                                 mlp.down_proj.weight))  # fmt: skip
         self.norm = body.norm.weight
         self.head = head
+        # one-token CPU steps multiply by transposed copies (_transposed): for models large enough
+        # that streaming the weights dominates a step; lm-builtin's 7 MB stay on F.linear
+        weights = sum(w.numel() for layer in self.layers for w in layer) + head.numel()
+        self.vector_layout = weights * head.element_size() > 64e6
+        self._layers_t: list[tuple] | None = None
+        self._head_t: torch.Tensor | None = None
         device = self.head.device
         config = shape
         self.group = group
@@ -76,6 +82,16 @@ class InferenceModel:
         self.scale = config.head_dim**-0.5
         exponents = torch.arange(0, config.head_dim, 2, device=device, dtype=torch.float32) / config.head_dim
         self.inv_freq = 1.0 / (config.rope_theta**exponents)
+
+    def _transposed(self) -> list[tuple]:
+        """The layers with every matrix stored transposed (made once, on first use): one row
+        times a [in, out] matrix streams the weights about 1.6x faster on the CPU than
+        F.linear's [out, in] (measured on the development machine, SmolLM2's shapes)."""
+        if self._layers_t is None:
+            self._layers_t = [tuple(w.t().contiguous() if w.dim() == 2 else w for w in layer)
+                              for layer in self.layers]  # fmt: skip
+            self._head_t = self.head.t().contiguous()
+        return self._layers_t
 
     @classmethod
     def of_builtin(cls, model: Transformer) -> InferenceModel:
@@ -110,9 +126,12 @@ class InferenceModel:
         batch, steps = tokens.shape
         kv_heads, head_dim, group = config.n_kv_heads, config.head_dim, self.group
         x = F.embedding(tokens, self.embed)
-        for (norm1, qkv_w, o_w, norm2, gate_up_w, down_w), cache in zip(self.layers, caches, strict=True):
+        linear, layers = F.linear, self.layers
+        if batch * steps == 1 and self.head.device.type == "cpu" and self.vector_layout:
+            linear, layers = _times_transposed, self._transposed()
+        for (norm1, qkv_w, o_w, norm2, gate_up_w, down_w), cache in zip(layers, caches, strict=True):
             # per key/value head: its `group` query heads, then its key, then its value
-            qkv = F.linear(self._norm(x, norm1), qkv_w).view(batch, steps, kv_heads, group + 2, head_dim)
+            qkv = linear(self._norm(x, norm1), qkv_w).view(batch, steps, kv_heads, group + 2, head_dim)
             qk = qkv[:, :, :, : group + 1]
             qk = qk * cos + qk.roll(self.half, dims=-1) * sin  # sin's first half negated: rotate-half
             q = qk[:, :, :, :group].reshape(batch, steps, kv_heads * group, head_dim).transpose(1, 2)
@@ -133,9 +152,15 @@ class InferenceModel:
             else:
                 out = F.scaled_dot_product_attention(q, keys, values, attn_mask=mask, is_causal=mask is None,
                                                      enable_gqa=group > 1)  # fmt: skip
-            x = x + F.linear(out.transpose(1, 2).reshape(batch, steps, -1), o_w)
-            gate, up = F.linear(self._norm(x, norm2), gate_up_w).chunk(2, dim=-1)
-            x = x + F.linear(F.silu(gate) * up, down_w)
+            x = x + linear(out.transpose(1, 2).reshape(batch, steps, -1), o_w)
+            gate, up = linear(self._norm(x, norm2), gate_up_w).chunk(2, dim=-1)
+            x = x + linear(F.silu(gate) * up, down_w)
         if last_only:
             x = x[:, -1:]
-        return F.linear(self._norm(x, self.norm), self.head)
+        head = self._head_t if linear is _times_transposed else self.head
+        return linear(self._norm(x, self.norm), head)
+
+
+def _times_transposed(x: torch.Tensor, weight_t: torch.Tensor) -> torch.Tensor:
+    """F.linear(x, weight) for a weight stored transposed ([in, out])."""
+    return torch.matmul(x, weight_t)

@@ -28,14 +28,15 @@ def render_block(run_dir: Path = REFERENCE) -> str:
     env = manifest["sessions"][0]["environment"]
     report = (run_dir / "report" / "REPORT.md").read_text(encoding="utf-8")
     headline = report.split("\n## ", 1)[0].split("\n", 1)[1].strip()
-    table = compact_table(data)
-    lm = manifest["systems"].get("lm-builtin@cpu", {})
+    models = [(s, d) for s, d in data.systems() if data.kind(s) == "model"]
+    threads = ", ".join(f"{name} on {manifest['systems'].get(f'{name}@{device}', {}).get('threads')}"
+                        for name, device in models)  # fmt: skip
     lines = [
         START,
         f"`{run_dir}/` holds the quick profile as run on {manifest['started'][:10]} on the development "
         "machine "
         f"({env['cpu']}, {env['cpu_affinity']} cores, {env['memory_bytes'] / 2**30:.0f} GiB, no GPU; Python "
-        f"{env['python']}, torch {env['torch']}; lm-builtin on {lm.get('threads')} torch thread(s), the "
+        f"{env['python']}, torch {env['torch']}; {threads} torch thread(s), the "
         f"count `threads = auto` measured fastest) at commit `{(env['commit'] or '?')[:12]}`"
         f"{' with uncommitted changes' if env.get('dirty') else ''}: {manifest['items_recorded']} records, "
         f"the summary, and the report in `{run_dir}/report/` (REPORT.md, report.html, tables, plots, and the "
@@ -49,12 +50,12 @@ def render_block(run_dir: Path = REFERENCE) -> str:
         "",
         f"> {headline}",
         "",
-        "Each task at its reference size (the largest size lm-builtin was trained on); every system "
-        "and every size are in the report's tables:",
-        "",
-        table.strip(),
+        "Each task at its reference size (the largest size lm-builtin was trained on), one table per "
+        "model; every system and every size are in the report's tables:",
         "",
     ]
+    for model in models:
+        lines += [compact_table(data, model).strip(), ""]
     for name in PLOTS:
         lines.append(f"![{name}]({run_dir}/report/plots/{name}.png)")
         lines.append("")
@@ -64,26 +65,28 @@ def render_block(run_dir: Path = REFERENCE) -> str:
         "sides' seconds per correct answer, wrong answers' time included (a side never right has no such "
         "cost, shown as –). In the accuracy plot each panel is one task, the bars are Wilson 95 % intervals "
         "and the dotted line is the largest size lm-builtin was trained on; in the cost plot an x marks a "
-        "task the model never got right at that size. The full report: "
+        "task the model never got right at that size; *flexible* is the share right by the flexible "
+        "score (the answer taken from anywhere in the output). The full report: "
         f"[REPORT.md]({run_dir}/report/REPORT.md).",
         END,
     ]
     return "\n".join(lines)
 
 
-def compact_table(data) -> str:
-    """One row per task at its reference size: the model against the machine baseline (and the
-    other machines' latency), from the same summary rows as the report's headline table."""
+def compact_table(data, model_device: tuple[str, str] | None = None) -> str:
+    """One row per task at its reference size: a model (default: the plan's first) against the
+    machine baseline (and the other machines' latency), from the same summary rows as the
+    report's headline table."""
     from .data import reference_size
     from .tables import fmt_interval, fmt_number, fmt_pct, fmt_ratio, fmt_seconds, markdown_table
 
     base = data.baseline
     models = [(s, d) for s, d in data.systems() if data.kind(s) == "model"]
     others = [(s, d) for s, d in data.systems() if data.kind(s) == "machine" and s != base]
-    model, device = models[0]
-    header = ["task", "size", f"{model} accuracy (95 % CI)", f"{base} accuracy", "FLOPs per answer",
-              "instructions per answer", "FLOPs / instruction", f"latency p50: {model}", base,
-              *[s for s, _ in others], f"time per correct: {model} / {base}"]  # fmt: skip
+    model, device = model_device or models[0]
+    header = ["task", "size", f"{model} accuracy (95 % CI)", "flexible", f"{base} accuracy",
+              "FLOPs per answer", "instructions per answer", "FLOPs / instruction", f"latency p50: {model}",
+              base, *[s for s, _ in others], f"time per correct: {model} / {base}"]  # fmt: skip
     rows = []
     for task in data.tasks():
         size = reference_size(data, task)
@@ -91,7 +94,8 @@ def compact_table(data) -> str:
         if m is None or b is None:
             continue
         rows.append([
-            task, str(size), fmt_interval(m), fmt_pct(b["accuracy"]), fmt_number(m["ops_mean"]),
+            task, str(size), fmt_interval(m), fmt_pct(m.get("accuracy_flexible")), fmt_pct(b["accuracy"]),
+            fmt_number(m["ops_mean"]),
             fmt_number(b["ops_mean"]), fmt_ratio(m["ratio_ops"]), fmt_seconds(m["latency_p50_s"]),
             fmt_seconds(b["latency_p50_s"]),
             *[fmt_seconds((data.row(s, d, task, size) or {}).get("latency_p50_s")) for s, d in others],
@@ -294,6 +298,48 @@ def render_decode(path: Path = DECODE_JSON) -> str:
     return "\n".join(lines)
 
 
+SMOL_START, SMOL_END = "<!-- smollm2-decode:start -->", "<!-- smollm2-decode:end -->"
+SMOL_JSON = Path("results") / "benchmarks" / "smollm2-decode-cpu.json"
+
+
+def render_smollm2_decode(path: Path = SMOL_JSON) -> str:
+    """smollm2's decode speed from one pytest-benchmark run of benchmarks/test_smollm2_decode.py."""
+    import json
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    commit = data.get("commit_info", {})
+    cpu = data["machine_info"].get("cpu", {})
+    paired = {b["extra_info"]["batch_size"]: b["extra_info"] for b in data["benchmarks"]
+              if "speedup" in b["extra_info"]}  # fmt: skip
+    extras = [b["extra_info"] for b in data["benchmarks"]]
+    llama = [extra for extra in extras if extra.get("system") == "llama.cpp (Q4_1)"]
+    sizes = sorted(paired)
+    threads = sorted({b["extra_info"]["threads"] for b in data["benchmarks"]})
+    lines = [
+        SMOL_START,
+        f"`{path}`, on {cpu.get('brand_raw', '?')} ({cpu.get('count', '?')} cores), {data['datetime'][:10]}, "
+        f"commit `{commit.get('id', '?')[:12]}`, {', '.join(map(str, threads))} torch thread(s); generated "
+        "tokens per second, from the median of each case's timed calls:",
+        "",
+        "| system | weights | " + " | ".join(f"batch {size}" for size in sizes) + " |",
+        "|---|---|" + "---:|" * len(sizes),
+    ]
+    labels = (("smollm2", "smollm2 (isabench's runtime)"), ("transformers", "transformers `generate`"))
+    for system, label in labels:
+        cells = [f"{paired[size]['tokens_per_s'][system]:,.1f}" for size in sizes]
+        lines.append(f"| {label}, in turns | fp32 (dequantized) | " + " | ".join(cells) + " |")
+    speedups = [f"{paired[size]['speedup']:.2f}×" for size in sizes]
+    lines.append("| **smollm2 / transformers** (asked: ≥ 2×), identical tokens | | "
+                 + " | ".join(speedups) + " |")  # fmt: skip
+    for extra in llama:
+        cells = [f"{extra['tokens_per_s']:,.1f}" if size == 1 else "–" for size in sizes]
+        version = extra.get("llama_cpp_python") or "?"
+        lines.append(f"| llama.cpp (llama-cpp-python {version}) | Q4_1 (the file) | "
+                     + " | ".join(cells) + " |")  # fmt: skip
+    lines.append(SMOL_END)
+    return "\n".join(lines)
+
+
 EVAL_START, EVAL_END = "<!-- builtin-eval:start -->", "<!-- builtin-eval:end -->"
 EVAL_JSON = Path("src") / "isabench" / "lm" / "default" / "eval.json"
 
@@ -376,6 +422,7 @@ BLOCKS = {
     (FUZZ_START, FUZZ_END): render_fuzz,
     (PROMPTS_START, PROMPTS_END): render_prompts,
     (DECODE_START, DECODE_END): render_decode,
+    (SMOL_START, SMOL_END): render_smollm2_decode,
     (EVAL_START, EVAL_END): render_eval,
 }
 
