@@ -16,8 +16,6 @@ rate in generated tokens per second (from the median of ROUNDS timed calls).
 from __future__ import annotations
 
 import copy
-import statistics
-import time
 
 import pytest
 import torch
@@ -35,6 +33,8 @@ from isabench.lm.model import ModelConfig, Transformer  # noqa: E402
 from isabench.lm.paths import DEFAULT_CHECKPOINT  # noqa: E402
 from isabench.lm.tokenizer import PAD  # noqa: E402
 from isabench.tasks import TASKS  # noqa: E402
+
+from .timing import in_turns  # noqa: E402
 
 NEW_TOKENS = 32
 BATCH_SIZES = [1, 64]
@@ -137,6 +137,10 @@ def test_transformers_decode(benchmark, hf_pair, prompts, batch_size) -> None:
     record(benchmark, "transformers", batch_size, tokens)
 
 
+def exactly_new_tokens(tokens: list[list[int]]) -> bool:
+    return all(len(row) == NEW_TOKENS for row in tokens)
+
+
 @pytest.mark.parametrize("batch_size", BATCH_SIZES)
 def test_speedup_interleaved(benchmark, model, hf_pair, prompts, no_eos, batch_size) -> None:
     """Both systems in turns, ROUNDS times, so that a shared CPU's slow spells fall on both:
@@ -148,19 +152,8 @@ def test_speedup_interleaved(benchmark, model, hf_pair, prompts, no_eos, batch_s
     args = (hf_model, tokenizer, hf_config(hf_model), batch)
     builtin_decode(runtime, batch)  # warm-up
     hf_decode(*args)
-    seconds: dict[str, list[float]] = {"lm-builtin": [], "transformers": []}
-
     calls = {"lm-builtin": lambda: builtin_decode(runtime, batch), "transformers": lambda: hf_decode(*args)}
-
-    def pair() -> None:
-        for name, call in calls.items():
-            start = time.perf_counter()
-            tokens = call()
-            seconds[name].append(time.perf_counter() - start)
-            assert all(len(row) == NEW_TOKENS for row in tokens)
-
-    benchmark.pedantic(pair, rounds=ROUNDS, iterations=1)
-    medians = {name: statistics.median(values) for name, values in seconds.items()}
+    medians = in_turns(benchmark, calls, ROUNDS, exactly_new_tokens)
     benchmark.extra_info.update(
         system="lm-builtin vs transformers", batch_size=batch_size, new_tokens=NEW_TOKENS,
         median_s=medians, speedup=medians["transformers"] / medians["lm-builtin"],

@@ -17,8 +17,6 @@ each side's median seconds, rate and the speedup.
 from __future__ import annotations
 
 import copy
-import statistics
-import time
 
 import pytest
 import torch
@@ -29,6 +27,8 @@ pytest.importorskip("gguf")
 from isabench.lm.backends.smollm2 import Smollm2Backend  # noqa: E402
 from isabench.lm.smollm2 import Smollm2Missing, gguf_path  # noqa: E402
 from isabench.tasks import TASKS  # noqa: E402
+
+from .timing import in_turns  # noqa: E402
 
 NEW_TOKENS = 32
 BATCH_SIZES = [1, 16]
@@ -72,6 +72,10 @@ def theirs(backend, config, batch: list[str]) -> list[list[int]]:
     return new.tolist()
 
 
+def exactly_new_tokens(tokens: list[list[int]]) -> bool:
+    return all(len(row) == NEW_TOKENS for row in tokens)
+
+
 @pytest.mark.parametrize("batch_size", BATCH_SIZES)
 def test_smollm2_against_transformers(benchmark, backend, prompts, batch_size) -> None:
     """The two in turns, ROUNDS times, so that a shared CPU's slow spells fall on both."""
@@ -88,19 +92,9 @@ def test_smollm2_against_transformers(benchmark, backend, prompts, batch_size) -
                  "transformers": lambda: theirs(backend, config, batch)}  # fmt: skip
         answers = {name: call() for name, call in calls.items()}  # warm-up, and the tokens compared
         assert answers["smollm2"] == answers["transformers"]
-        seconds: dict[str, list[float]] = {name: [] for name in calls}
-
-        def pair() -> None:
-            for name, call in calls.items():
-                start = time.perf_counter()
-                tokens = call()
-                seconds[name].append(time.perf_counter() - start)
-                assert all(len(row) == NEW_TOKENS for row in tokens)
-
-        benchmark.pedantic(pair, rounds=ROUNDS, iterations=1)
+        medians = in_turns(benchmark, calls, ROUNDS, exactly_new_tokens)
     finally:
         backend.runtime.eos_ids = eos
-    medians = {name: statistics.median(values) for name, values in seconds.items()}
     benchmark.extra_info.update(
         system="smollm2 vs transformers", batch_size=batch_size, new_tokens=NEW_TOKENS, median_s=medians,
         speedup=medians["transformers"] / medians["smollm2"],
