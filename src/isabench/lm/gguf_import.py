@@ -114,7 +114,7 @@ def _convert(path: Path, out: Path) -> None:
     import torch
 
     try:
-        from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+        from transformers import AutoModelForCausalLM, AutoTokenizer
         from transformers.utils import logging
     except ImportError:
         raise GgufError("reading a GGUF file needs transformers: pip install 'isabench[gguf]'") from None
@@ -129,16 +129,25 @@ def _convert(path: Path, out: Path) -> None:
     was_on = logging.is_progress_bar_enabled()
     logging.disable_progress_bar()
     try:
-        tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
-        model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32)
-    except Exception as err:
-        lines = [line.strip() for line in str(err).splitlines() if line.strip()]
-        why = f"{type(err).__name__}: {lines[0] if lines else ''}"[:300]
-        what = f"architecture '{architecture}'" if architecture else "this file"
-        raise GgufError(f"{path}: transformers cannot load {what}: {why}") from None
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
+            model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32)
+        except Exception as err:
+            lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+            why = f"{type(err).__name__}: {lines[0] if lines else ''}"[:300]
+            what = f"architecture '{architecture}'" if architecture else "this file"
+            raise GgufError(f"{path}: transformers cannot load {what}: {why}") from None
+        _save(model, tokenizer, out)
     finally:
         if was_on:
             logging.enable_progress_bar()
+
+
+def _save(model, tokenizer, out: Path) -> None:
+    """Save a model loaded from a GGUF file, and its tokenizer, as a transformers folder."""
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
     # A model loaded from a GGUF refuses save_pretrained; the same weights in a fresh model do not.
     config = model.config
     for key in ("quantization_config", "_model_name_or_path"):
