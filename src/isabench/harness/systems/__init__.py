@@ -14,12 +14,12 @@ from ...lm.backends.base import Backend
 from .base import Outcome, System, SystemUnavailable
 from .control import EmptySystem
 from .machine import MachineSystem, QemuSystem, RvBatchSystem, RvFastSystem, RvRefSystem
-from .model import LmBuiltinSystem, ModelSystem, Smollm2System
+from .model import LmBuiltinSystem, ModelSystem, Smollm2LlamaCppSystem, Smollm2System
 
 SYSTEMS: dict[str, type[System]] = {
     cls.name: cls
     for cls in (RvRefSystem, RvFastSystem, RvBatchSystem, QemuSystem, LmBuiltinSystem, Smollm2System,
-                EmptySystem)
+                Smollm2LlamaCppSystem, EmptySystem)
 }
 
 

@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from ...lm.backends.base import Backend, BackendError
 from ...lm.backends.builtin import BuiltinBackend
+from ...lm.backends.llama_cpp import LlamaCppBackend
 from ...lm.backends.smollm2 import Smollm2Backend
 from ...lm.evaluate import max_answer_tokens
 from ...tasks import Item, Task
@@ -138,3 +139,14 @@ class Smollm2System(ModelSystem):
     devices = Smollm2Backend.devices
     measures = Smollm2Backend.measures
     backend_class = Smollm2Backend
+
+
+class Smollm2LlamaCppSystem(ModelSystem):
+    """smollm2-llamacpp: the same published file decoded by llama.cpp (llama-cpp-python, where
+    installed), its 4-bit weights as stored: llama.cpp's speed and its own answers, as a row of
+    its own. Options: path, threads, context."""
+
+    name = "smollm2-llamacpp"
+    devices = LlamaCppBackend.devices
+    measures = LlamaCppBackend.measures
+    backend_class = LlamaCppBackend
