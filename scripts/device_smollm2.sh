@@ -13,7 +13,7 @@ export PYTHONPATH=src PYTHONUNBUFFERED=1
     > "$OUT/nvidia-smi.txt" 2>&1
 DTYPES=fp32; BATCHES="1 16"
 [ "$DEVICE" = cuda ] && DTYPES="bf16 fp32" && BATCHES="1 64 1024"
-python3 scripts/smollm2_speed.py --device "$DEVICE" --dtypes $DTYPES --batches $BATCHES \
+python3 scripts/lm_speed.py --system smollm2 --device "$DEVICE" --dtypes $DTYPES --batches $BATCHES \
     --out "$OUT/smollm2-speed-gpu.json"
 python3 -m isabench run --profile quick --systems rv-fast,smollm2 --devices "$DEVICE" \
     --out "$OUT/quick-smollm2-$DEVICE" --no-progress 2>&1 | tail -30

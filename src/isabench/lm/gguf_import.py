@@ -46,42 +46,52 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _magic(path: Path) -> bytes:
+    with open(path, "rb") as stream:
+        return stream.read(4)
+
+
+def is_gguf(path: Path) -> bool:
+    """Whether `path` is a readable file that starts with the GGUF magic."""
+    try:
+        return path.is_file() and _magic(path) == GGUF_MAGIC
+    except OSError:
+        return False
+
+
 def check_gguf(path: Path) -> None:
     """Raise GgufError unless `path` is a readable file that starts with the GGUF magic."""
     if not path.is_file():
         raise GgufError(f"{path}: no such GGUF file")
     try:
-        with open(path, "rb") as stream:
-            magic = stream.read(4)
+        magic = _magic(path)
     except OSError as err:
         raise GgufError(f"{path}: cannot read: {err.strerror}") from None
     if magic != GGUF_MAGIC:
         raise GgufError(f"{path}: not a GGUF file (it does not start with the bytes 'GGUF')")
 
 
-def architecture_of(path: Path) -> str | None:
-    """general.architecture from the file's metadata, or None where the gguf package is missing."""
-    try:
-        from gguf import GGUFReader
-    except ImportError:
-        return None
-    try:
-        field = GGUFReader(str(path)).fields.get("general.architecture")
-        return bytes(field.parts[field.data[0]]).decode("utf-8") if field is not None else None
-    except Exception as err:  # a truncated or damaged file
-        raise GgufError(f"{path}: cannot read the GGUF metadata: {type(err).__name__}: {err}") from None
-
-
-def tensor_bytes(path: Path) -> int:
-    """Bytes of the weights as the file stores them (quantized blocks included)."""
+def _reader(path: Path):
+    """The gguf package's reader on the file, or GgufError (package missing, file damaged)."""
     try:
         from gguf import GGUFReader
     except ImportError:
         raise GgufError("reading a GGUF file needs the package gguf: pip install 'isabench[gguf]'") from None
     try:
-        return sum(int(tensor.n_bytes) for tensor in GGUFReader(str(path)).tensors)
+        return GGUFReader(str(path))
     except Exception as err:  # a truncated or damaged file
-        raise GgufError(f"{path}: cannot read the GGUF tensors: {type(err).__name__}: {err}") from None
+        raise GgufError(f"{path}: cannot read the GGUF file: {type(err).__name__}: {err}") from None
+
+
+def architecture_of(path: Path) -> str | None:
+    """general.architecture from the file's metadata (None where it has none)."""
+    field = _reader(path).fields.get("general.architecture")
+    return bytes(field.parts[field.data[0]]).decode("utf-8") if field is not None else None
+
+
+def tensor_bytes(path: Path) -> int:
+    """Bytes of the weights as the file stores them (quantized blocks included)."""
+    return sum(int(tensor.n_bytes) for tensor in _reader(path).tensors)
 
 
 def converted(path: str | Path, progress=None) -> Path:

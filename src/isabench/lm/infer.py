@@ -76,17 +76,16 @@ class InferenceModel:
         self._layers_t: list[tuple] | None = None
         self._head_t: torch.Tensor | None = None
         device = self.head.device
-        config = shape
         self.group = group
-        self.half = config.head_dim // 2
-        self.scale = config.head_dim**-0.5
-        exponents = torch.arange(0, config.head_dim, 2, device=device, dtype=torch.float32) / config.head_dim
-        self.inv_freq = 1.0 / (config.rope_theta**exponents)
+        self.half = shape.head_dim // 2
+        self.scale = shape.head_dim**-0.5
+        exponents = torch.arange(0, shape.head_dim, 2, device=device, dtype=torch.float32) / shape.head_dim
+        self.inv_freq = 1.0 / (shape.rope_theta**exponents)
 
     def _transposed(self) -> list[tuple]:
-        """The layers with every matrix stored transposed (made once, on first use): one row
-        times a [in, out] matrix streams the weights about 1.6x faster on the CPU than
-        F.linear's [out, in] (measured on the development machine, SmolLM2's shapes)."""
+        """The layers with every matrix stored transposed (made once, on first use): the CPU's
+        product of one row with an [in, out] matrix streams the weights faster than F.linear's
+        [out, in] (results/benchmarks/smollm2-decode-cpu.json has smollm2 at batch 1)."""
         if self._layers_t is None:
             self._layers_t = [tuple(w.t().contiguous() if w.dim() == 2 else w for w in layer)
                               for layer in self.layers]  # fmt: skip
@@ -141,14 +140,9 @@ class InferenceModel:
             v_cache[:, :, start : start + steps] = v
             keys, values = k_cache[:, :, : start + steps], v_cache[:, :, : start + steps]
             if mask is not None and mask.is_floating_point():  # one query per row: plain products
-                if group > 1:  # a key/value head's query heads as rows of one product
-                    grouped = q.reshape(batch, kv_heads, group * steps, head_dim)
-                    scores = torch.matmul(grouped, keys.transpose(-1, -2)) * self.scale + mask
-                    out = torch.matmul(scores.softmax(-1), values)
-                    out = out.view(batch, kv_heads * group, steps, head_dim)
-                else:
-                    scores = torch.matmul(q, keys.transpose(-1, -2)) * self.scale + mask
-                    out = torch.matmul(scores.softmax(-1), values)
+                grouped = q.reshape(batch, kv_heads, group * steps, head_dim)  # a key/value head's queries
+                scores = torch.matmul(grouped, keys.transpose(-1, -2)) * self.scale + mask
+                out = torch.matmul(scores.softmax(-1), values).view(batch, kv_heads * group, steps, head_dim)
             else:
                 out = F.scaled_dot_product_attention(q, keys, values, attn_mask=mask, is_causal=mask is None,
                                                      enable_gqa=group > 1)  # fmt: skip

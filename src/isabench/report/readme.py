@@ -138,16 +138,20 @@ def _millions(rate: float) -> str:
     return f"{millions:,.0f} M" if millions >= 100 else f"{millions:.3g} M"
 
 
-def render_speed(path: Path = SPEED_JSON) -> str:
-    """The executor-speed table from one pytest-benchmark run of benchmarks/test_rv_*.py."""
+def _benchmark_file(path: Path) -> tuple[dict, dict, dict]:
+    """A pytest-benchmark JSON file: its whole data, its commit_info and its machine's CPU."""
     import json
 
     data = json.loads(path.read_text(encoding="utf-8"))
-    commit = data.get("commit_info", {})
+    return data, data.get("commit_info", {}), data["machine_info"].get("cpu", {})
+
+
+def render_speed(path: Path = SPEED_JSON) -> str:
+    """The executor-speed table from one pytest-benchmark run of benchmarks/test_rv_*.py."""
+    data, commit, cpu = _benchmark_file(path)
     rows = [b for b in data["benchmarks"] if "instructions_per_s" in b.get("extra_info", {})]
     qemu = max((b["extra_info"]["instructions_per_s"] for b in rows
                 if b["extra_info"].get("executor", "").startswith("qemu")), default=None)  # fmt: skip
-    cpu = data["machine_info"].get("cpu", {})
     lines = [
         SPEED_START,
         "Measured by the main job (`isabench reproduce` runs `pytest benchmarks/test_rv_speed.py "
@@ -176,11 +180,7 @@ def render_speed(path: Path = SPEED_JSON) -> str:
 
 def render_serve(path: Path = SERVE_JSON) -> str:
     """The serving-speed table from one pytest-benchmark run of benchmarks/test_serve.py."""
-    import json
-
-    data = json.loads(path.read_text(encoding="utf-8"))
-    commit = data.get("commit_info", {})
-    cpu = data["machine_info"].get("cpu", {})
+    data, commit, cpu = _benchmark_file(path)
     extras = {b["name"]: b["extra_info"] for b in data["benchmarks"]}
     summary = extras.pop("test_serve_summary")
     lines = [
@@ -261,11 +261,7 @@ DECODE_JSON = Path("results") / "benchmarks" / "lm-decode-cpu.json"
 
 def render_decode(path: Path = DECODE_JSON) -> str:
     """The decode-speed tables from one pytest-benchmark run of benchmarks/test_lm_decode.py."""
-    import json
-
-    data = json.loads(path.read_text(encoding="utf-8"))
-    commit = data.get("commit_info", {})
-    cpu = data["machine_info"].get("cpu", {})
+    data, commit, cpu = _benchmark_file(path)
     alone: dict[tuple[str, int], float] = {}
     paired: dict[int, dict] = {}
     for bench in data["benchmarks"]:
@@ -304,11 +300,7 @@ SMOL_JSON = Path("results") / "benchmarks" / "smollm2-decode-cpu.json"
 
 def render_smollm2_decode(path: Path = SMOL_JSON) -> str:
     """smollm2's decode speed from one pytest-benchmark run of benchmarks/test_smollm2_decode.py."""
-    import json
-
-    data = json.loads(path.read_text(encoding="utf-8"))
-    commit = data.get("commit_info", {})
-    cpu = data["machine_info"].get("cpu", {})
+    data, commit, cpu = _benchmark_file(path)
     paired = {b["extra_info"]["batch_size"]: b["extra_info"] for b in data["benchmarks"]
               if "speedup" in b["extra_info"]}  # fmt: skip
     extras = [b["extra_info"] for b in data["benchmarks"]]

@@ -27,6 +27,7 @@ from pathlib import Path
 import torch
 
 from ..generate import DTYPES, THREAD_PROBE, Generation, fastest_threads
+from ..gguf_import import GgufError, converted, is_gguf
 from .base import Backend, BackendError
 
 CHAT_CHOICES = {"auto": "auto", True: True, False: False, "true": True, "false": False}
@@ -71,12 +72,12 @@ def _looks_like_path(target: str) -> bool:
     )
 
 
-def _starts_with_gguf_magic(path: Path) -> bool:
-    try:
-        with open(path, "rb") as stream:
-            return stream.read(4) == b"GGUF"
-    except OSError:
-        return False
+def chat_ids(tokenizer, prompt: str) -> list[int]:
+    """The ids of one user turn holding `prompt`, through the tokenizer's chat template, with the
+    assistant's turn begun."""
+    text = tokenizer.apply_chat_template([{"role": "user", "content": prompt}], add_generation_prompt=True,
+                                         tokenize=False)  # fmt: skip
+    return list(tokenizer(text, add_special_tokens=False)["input_ids"])
 
 
 def _dtype_kwarg() -> str:
@@ -321,9 +322,7 @@ class HfBackend(Backend):
         local = Path(self.path).expanduser()
         if local.is_dir():
             return str(local), {"local_files_only": True, "trust_remote_code": self.trust_remote_code}
-        if local.suffix.lower() == ".gguf" or (local.is_file() and _starts_with_gguf_magic(local)):
-            from ..gguf_import import GgufError, converted
-
+        if local.suffix.lower() == ".gguf" or is_gguf(local):
             try:
                 self.gguf = {"file": str(local.resolve()), "folder": str(converted(local))}
             except GgufError as err:
@@ -487,13 +486,7 @@ class HfBackend(Backend):
     def _encode(self, prompt: str) -> list[int]:
         if prompt in self._encoded:
             return self._encoded[prompt]
-        if self.chat:
-            ids = self.tokenizer.apply_chat_template(
-                [{"role": "user", "content": prompt}], add_generation_prompt=True, tokenize=False
-            )
-            ids = self.tokenizer(ids, add_special_tokens=False)["input_ids"]
-        else:
-            ids = self.tokenizer(prompt)["input_ids"]
+        ids = chat_ids(self.tokenizer, prompt) if self.chat else self.tokenizer(prompt)["input_ids"]
         if len(self._encoded) > 4096:
             self._encoded.clear()
         self._encoded[prompt] = list(ids)

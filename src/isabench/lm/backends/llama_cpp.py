@@ -18,8 +18,10 @@ import time
 from pathlib import Path
 
 from ..generate import Generation
+from ..gguf_import import GgufError, converted, tensor_bytes
 from ..smollm2 import Smollm2Missing, gguf_path
 from .base import Backend, BackendError
+from .hf import ModelCosts, chat_ids
 
 KV_ELEMENT_BYTES = 2  # llama.cpp's default cache type, f16
 INSTALL = "pip install llama-cpp-python (pip builds llama.cpp from source, about ten minutes)"
@@ -48,9 +50,6 @@ class LlamaCppBackend(Backend):
             raise BackendError(f"context must be an integer of at least 16 tokens, got {context!r}")
 
     def load(self) -> dict:
-        from ..gguf_import import GgufError, converted, tensor_bytes
-        from .hf import ModelCosts
-
         if self.device != "cpu":
             raise BackendError(f"llama.cpp runs on cpu here, not {self.device}")
         try:
@@ -65,8 +64,8 @@ class LlamaCppBackend(Backend):
         from transformers import AutoConfig, AutoTokenizer
 
         self.tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
-        self.costs = ModelCosts.from_config_path(folder)
         config = AutoConfig.from_pretrained(folder, local_files_only=True)
+        self.costs = ModelCosts.from_config(config)
         trained = int(config.max_position_embeddings)
         self.n_ctx = min(self.context_option or trained, trained)
         threads = self.threads or len(os.sched_getaffinity(0))
@@ -88,9 +87,7 @@ class LlamaCppBackend(Backend):
         }  # fmt: skip
 
     def _encode(self, prompt: str) -> list[int]:
-        text = self.tokenizer.apply_chat_template([{"role": "user", "content": prompt}],
-                                                  add_generation_prompt=True, tokenize=False)  # fmt: skip
-        return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+        return chat_ids(self.tokenizer, prompt)
 
     def prompt_tokens(self, prompt: str) -> int:
         return len(self._encode(prompt))
